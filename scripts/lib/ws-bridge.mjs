@@ -1,0 +1,57 @@
+// A WebSocket-to-TCP bridge: it stands where Neon's WebSocket proxy stands in
+// production, so `@neondatabase/serverless` in the Worker can reach a plain
+// PostgreSQL. The driver connects to ws://host/v1?address=<pghost>:<pgport>;
+// only the addresses in `allowed` are ever dialled.
+import net from "node:net";
+import { createRequire } from "node:module";
+
+// Loaded through require so bundlers (vite in tests) never pick ws's browser stub.
+const { WebSocketServer } = createRequire(import.meta.url)("ws");
+
+export async function startBridge({ port = 0, allowed }) {
+  const allow = new Set(allowed);
+  const wss = new WebSocketServer({ host: "127.0.0.1", port });
+  const sockets = new Set();
+  wss.on("connection", (ws, req) => {
+    const address = new URL(req.url ?? "/", "http://bridge").searchParams.get("address") ?? "";
+    if (!allow.has(address)) {
+      ws.close(1008, "address not allowed");
+      return;
+    }
+    const sep = address.lastIndexOf(":");
+    const tcp = net.connect({ host: address.slice(0, sep), port: Number(address.slice(sep + 1)) });
+    sockets.add(tcp);
+    tcp.setNoDelay(true);
+    tcp.on("data", (chunk) => {
+      if (ws.readyState === ws.OPEN) ws.send(chunk);
+    });
+    tcp.on("close", () => {
+      sockets.delete(tcp);
+      ws.close();
+    });
+    tcp.on("error", () => ws.terminate());
+    ws.on("message", (data) => tcp.write(data));
+    ws.on("close", () => tcp.end());
+    ws.on("error", () => tcp.destroy());
+  });
+  await new Promise((resolve, reject) => {
+    wss.once("listening", resolve);
+    wss.once("error", reject);
+  });
+  const actual = wss.address().port;
+  return {
+    port: actual,
+    url: `ws://127.0.0.1:${actual}`,
+    /** Drops every live connection (fault injection: "Postgres went away"). */
+    dropAll() {
+      for (const s of sockets) s.destroy();
+      for (const c of wss.clients) c.terminate();
+    },
+    close: () =>
+      new Promise((resolve) => {
+        for (const s of sockets) s.destroy();
+        for (const c of wss.clients) c.terminate();
+        wss.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,332 @@
+/**
+ * The gateway's configuration: every variable of API.md "Configuration",
+ * parsed and validated once per isolate (cached per `env` object), with one
+ * error that names every problem.
+ *
+ * @example
+ * const config = getConfig(env); // throws ConfigError listing all problems
+ */
+import { compileGlobs, type PathMatcher } from "./proxy/globs";
+
+export type Environment = "production" | "development";
+export type AuthMode = "required" | "optional";
+export type MailTransport = "log" | "webhook" | "resend";
+
+export interface RatePolicy {
+  limit: number;
+  windowSeconds: number;
+}
+
+export interface Config {
+  environment: Environment;
+  isDevelopment: boolean;
+  publicUrl: string;
+  publicOrigin: string;
+  databaseUrl: string;
+  /** ws:// address of the local WebSocket-to-TCP bridge; unset against Neon. */
+  databaseWsProxy?: string;
+  jwtSecret: string;
+  jwtPreviousSecrets: string[];
+  jwtIssuer: string;
+  jwtAudience: string;
+  accessTokenTtl: number;
+  refreshTokenTtl: number;
+  sessionMaxAge: number;
+  refreshReuseGrace: number;
+  passwordPepper: string;
+  passwordPreviousPeppers: string[];
+  bcryptCost: number;
+  upstreamUrl: string;
+  upstreamSecret: string;
+  upstreamAudience: string;
+  upstreamTimeoutMs: number;
+  forwardAuthorization: boolean;
+  authMode: AuthMode;
+  publicPaths: PathMatcher;
+  allowedOrigins: ReadonlySet<string>;
+  loginUrl?: string;
+  requireEmailVerification: boolean;
+  rateLimits: {
+    login: RatePolicy;
+    register: RatePolicy;
+    refresh: RatePolicy;
+    forgotIp: RatePolicy;
+    forgotEmail: RatePolicy;
+    verify: RatePolicy;
+    api?: RatePolicy;
+  };
+  lockoutThreshold: number;
+  lockoutSeconds: number;
+  mailTransport: MailTransport;
+  mailWebhookUrl?: string;
+  mailWebhookSecret?: string;
+  mailFrom: string;
+  resendApiKey?: string;
+  auditRetentionDays: number;
+  cookies: {
+    secure: boolean;
+    accessName: string;
+    refreshName: string;
+  };
+}
+
+/** Thrown when configuration is missing or bad; `problems` names each one. */
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`Invalid gateway configuration: ${problems.join("; ")}`);
+    this.name = "ConfigError";
+    this.problems = problems;
+  }
+}
+
+/** The raw variables: everything optional and a string, as the runtime gives them. */
+export type RawEnv = Partial<Record<string, unknown>>;
+
+const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
+const POLICY_RE = /^(\d{1,6})\s*\/\s*(\d{0,6})\s*([smhd])$/;
+const WEAK_SECRET_WORDS = /^(secret|changeme|change-me|password|test|dev|example)/i;
+
+class Reader {
+  readonly problems: string[] = [];
+  constructor(private readonly env: RawEnv) {}
+
+  str(name: string): string | undefined {
+    const v = this.env[name];
+    if (v === undefined || v === null) return undefined;
+    if (typeof v !== "string") {
+      this.problems.push(`${name} must be a string`);
+      return undefined;
+    }
+    const t = v.trim();
+    return t === "" ? undefined : t;
+  }
+
+  required(name: string): string {
+    const v = this.str(name);
+    if (v === undefined) this.problems.push(`${name} is required`);
+    return v ?? "";
+  }
+
+  int(name: string, fallback: number, min: number, max: number): number {
+    const v = this.str(name);
+    if (v === undefined) return fallback;
+    if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) {
+      this.problems.push(`${name} must be an integer from ${min} to ${max}`);
+      return fallback;
+    }
+    return Number(v);
+  }
+
+  bool(name: string, fallback: boolean): boolean {
+    const v = this.str(name)?.toLowerCase();
+    if (v === undefined) return fallback;
+    if (["true", "1", "yes", "on"].includes(v)) return true;
+    if (["false", "0", "no", "off"].includes(v)) return false;
+    this.problems.push(`${name} must be true or false`);
+    return fallback;
+  }
+
+  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+    const v = this.str(name);
+    if (v === undefined) return fallback;
+    if (!(allowed as readonly string[]).includes(v)) {
+      this.problems.push(`${name} must be one of ${allowed.join(", ")}`);
+      return fallback;
+    }
+    return v as T;
+  }
+
+  list(name: string): string[] {
+    return (this.str(name) ?? "")
+      .split(",")
+      .map((s) => s.trim())
+      .filter((s) => s !== "");
+  }
+
+  url(name: string, value: string | undefined): URL | undefined {
+    if (value === undefined) return undefined;
+    try {
+      const u = new URL(value);
+      if (u.protocol !== "http:" && u.protocol !== "https:") throw new Error("scheme");
+      return u;
+    } catch {
+      this.problems.push(`${name} must be an absolute http(s) URL`);
+      return undefined;
+    }
+  }
+
+  policy(name: string, fallback: string): RatePolicy {
+    const raw = this.str(name) ?? fallback;
+    const parsed = parsePolicy(raw);
+    if (!parsed) {
+      this.problems.push(`${name} must look like 5/15m (count / window in s, m, h or d)`);
+      return parsePolicy(fallback) as RatePolicy;
+    }
+    return parsed;
+  }
+}
+
+/** Parses `N/15m`, `N/1h`, `N/h` into a policy; undefined when malformed. */
+export function parsePolicy(raw: string): RatePolicy | undefined {
+  const m = POLICY_RE.exec(raw.trim());
+  if (!m) return undefined;
+  const limit = Number(m[1]);
+  const count = m[2] === "" ? 1 : Number(m[2]);
+  const windowSeconds = count * (UNIT_SECONDS[m[3] as string] as number);
+  if (limit < 1 || windowSeconds < 1) return undefined;
+  return { limit, windowSeconds };
+}
+
+function byteLength(s: string): number {
+  return new TextEncoder().encode(s).length;
+}
+
+function checkSecret(r: Reader, name: string, value: string, production: boolean): void {
+  if (value === "") return; // "is required" already reported
+  if (byteLength(value) < 32) {
+    r.problems.push(`${name} must be at least 32 bytes (generate 64 hex characters)`);
+    return;
+  }
+  if (production && (new Set(value).size < 10 || WEAK_SECRET_WORDS.test(value))) {
+    r.problems.push(`${name} is too weak for production (use 64 random hex characters)`);
+  }
+}
+
+/** Parses and validates the environment; throws one ConfigError naming every problem. */
+export function parseConfig(env: RawEnv): Config {
+  const r = new Reader(env);
+  const environment = r.oneOf<Environment>("ENVIRONMENT", ["production", "development"], "production");
+  const production = environment === "production";
+
+  const publicUrlRaw = r.required("PUBLIC_URL");
+  const publicUrl = r.url("PUBLIC_URL", publicUrlRaw || undefined);
+  if (publicUrl && production && publicUrl.protocol !== "https:") {
+    r.problems.push("PUBLIC_URL must use https in production");
+  }
+  const secure = publicUrl ? publicUrl.protocol === "https:" || production : production;
+
+  const jwtSecret = r.required("JWT_SECRET");
+  checkSecret(r, "JWT_SECRET", jwtSecret, production);
+  const jwtPreviousSecrets = r.list("JWT_PREVIOUS_SECRETS");
+  jwtPreviousSecrets.forEach((s, i) => checkSecret(r, `JWT_PREVIOUS_SECRETS[${i}]`, s, false));
+
+  const passwordPepper = r.required("PASSWORD_PEPPER");
+  checkSecret(r, "PASSWORD_PEPPER", passwordPepper, production);
+  const upstreamSecret = r.required("UPSTREAM_SECRET");
+  checkSecret(r, "UPSTREAM_SECRET", upstreamSecret, production);
+
+  const databaseUrl = r.required("DATABASE_URL");
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    r.problems.push("DATABASE_URL must be a postgres:// URL");
+  }
+  const databaseWsProxy = r.str("DATABASE_WS_PROXY");
+  if (databaseWsProxy && production) r.problems.push("DATABASE_WS_PROXY is for local development only");
+
+  const upstreamRaw = r.str("UPSTREAM_URL") ?? (production ? undefined : "http://127.0.0.1:8000");
+  if (upstreamRaw === undefined) r.problems.push("UPSTREAM_URL is required");
+  const upstreamUrl = r.url("UPSTREAM_URL", upstreamRaw);
+
+  const loginUrlRaw = r.str("LOGIN_URL");
+  if (loginUrlRaw && !loginUrlRaw.startsWith("/")) r.url("LOGIN_URL", loginUrlRaw);
+
+  const origins = new Set<string>();
+  for (const o of r.list("ALLOWED_ORIGINS")) {
+    const u = r.url("ALLOWED_ORIGINS", o);
+    if (u) origins.add(u.origin);
+  }
+
+  const mailTransport = r.oneOf<MailTransport>("MAIL_TRANSPORT", ["log", "webhook", "resend"], "log");
+  const mailWebhookUrl = r.url("MAIL_WEBHOOK_URL", r.str("MAIL_WEBHOOK_URL"))?.toString();
+  const mailWebhookSecret = r.str("MAIL_WEBHOOK_SECRET");
+  const resendApiKey = r.str("RESEND_API_KEY");
+  if (mailTransport === "webhook") {
+    if (!mailWebhookUrl) r.problems.push("MAIL_WEBHOOK_URL is required when MAIL_TRANSPORT=webhook");
+    if (!mailWebhookSecret) r.problems.push("MAIL_WEBHOOK_SECRET is required when MAIL_TRANSPORT=webhook");
+    else checkSecret(r, "MAIL_WEBHOOK_SECRET", mailWebhookSecret, production);
+  }
+  if (mailTransport === "resend" && !resendApiKey) {
+    r.problems.push("RESEND_API_KEY is required when MAIL_TRANSPORT=resend");
+  }
+
+  const publicPathsRaw = r.str("PUBLIC_PATHS") ?? "/health";
+  let publicPaths: PathMatcher = () => false;
+  try {
+    publicPaths = compileGlobs(publicPathsRaw.split(",").map((s) => s.trim()).filter(Boolean));
+  } catch {
+    r.problems.push("PUBLIC_PATHS must be comma-separated paths starting with / (globs * and **)");
+  }
+
+  const apiPolicyRaw = r.str("RATE_LIMIT_API");
+  const config: Config = {
+    environment,
+    isDevelopment: !production,
+    publicUrl: publicUrl ? publicUrl.origin + publicUrl.pathname.replace(/\/+$/, "") : "",
+    publicOrigin: publicUrl?.origin ?? "",
+    databaseUrl,
+    databaseWsProxy,
+    jwtSecret,
+    jwtPreviousSecrets,
+    jwtIssuer: r.str("JWT_ISSUER") ?? publicUrl?.origin ?? "",
+    jwtAudience: r.str("JWT_AUDIENCE") ?? "api",
+    accessTokenTtl: r.int("ACCESS_TOKEN_TTL", 900, 1, 86400),
+    refreshTokenTtl: r.int("REFRESH_TOKEN_TTL", 604800, 60, 31536000),
+    sessionMaxAge: r.int("SESSION_MAX_AGE", 2592000, 60, 31536000),
+    refreshReuseGrace: r.int("REFRESH_REUSE_GRACE", 10, 0, 300),
+    passwordPepper,
+    passwordPreviousPeppers: r.list("PASSWORD_PREVIOUS_PEPPERS"),
+    bcryptCost: r.int("BCRYPT_COST", 12, production ? 12 : 4, 16),
+    upstreamUrl: upstreamUrl ? upstreamUrl.toString().replace(/\/+$/, "") : "",
+    upstreamSecret,
+    upstreamAudience: r.str("UPSTREAM_AUDIENCE") ?? "upstream",
+    upstreamTimeoutMs: r.int("UPSTREAM_TIMEOUT_MS", 30000, 1, 600000),
+    forwardAuthorization: r.bool("FORWARD_AUTHORIZATION", false),
+    authMode: r.oneOf<AuthMode>("AUTH_MODE", ["required", "optional"], "required"),
+    publicPaths,
+    allowedOrigins: origins,
+    loginUrl: loginUrlRaw,
+    requireEmailVerification: r.bool("REQUIRE_EMAIL_VERIFICATION", false),
+    rateLimits: {
+      login: r.policy("RATE_LIMIT_LOGIN", "5/15m"),
+      register: r.policy("RATE_LIMIT_REGISTER", "3/1h"),
+      refresh: r.policy("RATE_LIMIT_REFRESH", "10/1h"),
+      forgotIp: r.policy("RATE_LIMIT_FORGOT_IP", "5/1h"),
+      forgotEmail: r.policy("RATE_LIMIT_FORGOT_EMAIL", "3/1h"),
+      verify: r.policy("RATE_LIMIT_VERIFY", "5/1h"),
+      api: apiPolicyRaw && apiPolicyRaw !== "off" ? r.policy("RATE_LIMIT_API", "600/1m") : undefined,
+    },
+    lockoutThreshold: r.int("LOCKOUT_THRESHOLD", 10, 1, 1000),
+    lockoutSeconds: r.int("LOCKOUT_SECONDS", 900, 1, 86400 * 30),
+    mailTransport,
+    mailWebhookUrl,
+    mailWebhookSecret,
+    mailFrom: r.str("MAIL_FROM") ?? "TDAH Assistant <no-reply@localhost>",
+    resendApiKey,
+    auditRetentionDays: r.int("AUDIT_RETENTION_DAYS", 90, 1, 3650),
+    cookies: {
+      secure,
+      accessName: secure ? "__Host-access" : "access",
+      refreshName: secure ? "__Secure-refresh" : "refresh",
+    },
+  };
+  if (r.problems.length > 0) throw new ConfigError(r.problems);
+  return config;
+}
+
+const cache = new WeakMap<object, Config | ConfigError>();
+
+/** The parsed configuration for this `env` object, parsed once per isolate. */
+export function getConfig(env: object): Config {
+  let hit = cache.get(env);
+  if (!hit) {
+    try {
+      hit = parseConfig(env as RawEnv);
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      hit = err;
+    }
+    cache.set(env, hit);
+  }
+  if (hit instanceof ConfigError) throw hit;
+  return hit;
+}

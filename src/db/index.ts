@@ -1,0 +1,2 @@
+export { openDatabase, type Database, type DatabaseHandle } from "./client";
+export * as schema from "./schema";

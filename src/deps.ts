@@ -1,0 +1,63 @@
+/**
+ * The one place where bindings become adapters. Everything downstream takes
+ * these interfaces, so tests can swap a piece (a failing KV, a clock) while
+ * the rest stays real.
+ */
+import type { Config } from "./config";
+import { openDatabase, type Database, type DatabaseHandle } from "./db";
+import { createMailer } from "./mail";
+import type { Mailer } from "./mail/types";
+import { durableLockoutStore, durableRateLimiter, type LockoutStore, type RateLimiter } from "./ratelimit/limiter";
+import { kvRevocationStore, type RevocationStore } from "./revocation";
+
+export interface Deps {
+  config: Config;
+  /** Opens the request's Postgres pool on first use; closed after the response. */
+  db(): Database;
+  revocations: RevocationStore;
+  limiter: RateLimiter;
+  lockouts: LockoutStore;
+  mailer: Mailer;
+  /** Epoch milliseconds. */
+  now(): number;
+  /** Runs work after the response (mail, pool shutdown) without delaying it. */
+  defer(work: Promise<unknown>): void;
+  /** Ends the request's resources; called once the response is decided. */
+  close(): void;
+}
+
+export interface DepsOverrides {
+  now?: () => number;
+  mailer?: Mailer;
+  revocations?: RevocationStore;
+  limiter?: RateLimiter;
+  lockouts?: LockoutStore;
+  openDatabase?: (config: Config) => DatabaseHandle;
+}
+
+export interface WaitUntil {
+  waitUntil(promise: Promise<unknown>): void;
+}
+
+export function buildDeps(env: Env, ctx: WaitUntil, config: Config, overrides: DepsOverrides = {}): Deps {
+  let handle: DatabaseHandle | undefined;
+  const open = overrides.openDatabase ?? ((c: Config) => openDatabase({ url: c.databaseUrl, wsProxy: c.databaseWsProxy }));
+  const defer = (work: Promise<unknown>) => ctx.waitUntil(work.catch(() => {}));
+  return {
+    config,
+    db() {
+      handle ??= open(config);
+      return handle.db;
+    },
+    revocations: overrides.revocations ?? kvRevocationStore(env.TOKEN_BLACKLIST),
+    limiter: overrides.limiter ?? durableRateLimiter(env.RATE_LIMITER),
+    lockouts:
+      overrides.lockouts ?? durableLockoutStore(env.RATE_LIMITER, config.lockoutThreshold, config.lockoutSeconds),
+    mailer: overrides.mailer ?? createMailer(config),
+    now: overrides.now ?? Date.now,
+    defer,
+    close() {
+      if (handle) defer(handle.close());
+    },
+  };
+}

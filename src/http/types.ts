@@ -1,0 +1,23 @@
+import type { Deps } from "../deps";
+
+/** The identity of an authenticated request, from a verified access token. */
+export interface Principal {
+  userId: string;
+  sessionId: string;
+  jti: string;
+  email: string;
+  emailVerified: boolean;
+  roles: string[];
+  issuedAt: number;
+  expiresAt: number;
+  /** How the token arrived: cookie-authenticated requests are subject to CSRF checks. */
+  via: "bearer" | "cookie";
+}
+
+export interface AppVariables {
+  requestId: string;
+  deps: Deps;
+  principal?: Principal;
+}
+
+export type AppEnv = { Bindings: Env; Variables: AppVariables };

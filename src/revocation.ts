@@ -1,0 +1,63 @@
+/**
+ * Revocation state in Workers KV, read on every protected request:
+ * `j:<jti>` (a logged-out access token), `s:<sid>` (a revoked session), and
+ * `u:<sub>` (the user's revoked-before time, epoch seconds: tokens issued in an
+ * earlier second are refused; the same second is covered by the session keys
+ * written at the same time). Entries expire once every token they could
+ * refuse has expired anyway.
+ */
+import { DependencyError } from "./errors";
+
+export interface RevocationCheck {
+  jti: string;
+  sid: string;
+  sub: string;
+  iat: number;
+}
+
+export interface RevocationStore {
+  /** "revoked" when any key refuses the token. Throws DependencyError when KV cannot answer. */
+  isRevoked(token: RevocationCheck): Promise<boolean>;
+  revokeToken(jti: string, ttlSeconds: number): Promise<void>;
+  revokeSessions(sids: readonly string[], ttlSeconds: number): Promise<void>;
+  revokeUserBefore(sub: string, epochSeconds: number, ttlSeconds: number): Promise<void>;
+  ping(): Promise<void>;
+}
+
+/** KV refuses expirationTtl under 60 s. */
+const MIN_KV_TTL = 60;
+
+export function kvRevocationStore(kv: KVNamespace): RevocationStore {
+  const put = async (key: string, value: string, ttl: number) => {
+    try {
+      await kv.put(key, value, { expirationTtl: Math.max(MIN_KV_TTL, Math.ceil(ttl)) });
+    } catch (err) {
+      throw new DependencyError("kv", err);
+    }
+  };
+  return {
+    async isRevoked(t) {
+      let found: Map<string, string | null>;
+      try {
+        found = await kv.get([`j:${t.jti}`, `s:${t.sid}`, `u:${t.sub}`], "text");
+      } catch (err) {
+        throw new DependencyError("kv", err);
+      }
+      if (found.get(`j:${t.jti}`) != null || found.get(`s:${t.sid}`) != null) return true;
+      const before = found.get(`u:${t.sub}`);
+      return before != null && t.iat < Number(before);
+    },
+    revokeToken: (jti, ttl) => put(`j:${jti}`, "1", ttl),
+    async revokeSessions(sids, ttl) {
+      await Promise.all(sids.map((sid) => put(`s:${sid}`, "1", ttl)));
+    },
+    revokeUserBefore: (sub, at, ttl) => put(`u:${sub}`, String(at), ttl),
+    async ping() {
+      try {
+        await kv.get("health:ping");
+      } catch (err) {
+        throw new DependencyError("kv", err);
+      }
+    },
+  };
+}

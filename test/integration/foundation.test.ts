@@ -1,0 +1,69 @@
+import { env, exports } from "cloudflare:workers";
+import { runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { query } from "../helpers/database";
+import { testGateway } from "../helpers/gateway";
+
+describe("foundation", () => {
+  it("answers /auth/health with database and KV checks", async () => {
+    const gw = await testGateway();
+    const res = await gw.fetch("/auth/health");
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: "ok", checks: { database: "ok", kv: "ok" } });
+    expect(res.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it("names the failing check with 503 when Postgres is unreachable", async () => {
+    const gw = await testGateway({ DATABASE_URL: "postgres://postgres:postgres@127.0.0.1:1/none" });
+    const res = await gw.fetch("/auth/health");
+    expect(res.status).toBe(503);
+    expect(res.headers.get("content-type")).toContain("application/problem+json");
+    const body = await res.json<{ checks: Record<string, string>; code: string }>();
+    expect(body.code).toBe("service_unavailable");
+    expect(body.checks).toEqual({ database: "failing", kv: "ok" });
+  });
+
+  it("serves through the Worker's own default export", async () => {
+    const res = await exports.default.fetch("https://gateway.test/auth/nope");
+    expect(res.status).toBe(404);
+    expect(res.headers.get("content-type")).toBe("application/problem+json");
+    const body = await res.json<{ code: string; status: number }>();
+    expect(body).toMatchObject({ code: "not_found", status: 404 });
+  });
+
+  it("keeps a sane inbound request id and replaces an insane one", async () => {
+    const gw = await testGateway();
+    const kept = await gw.fetch("/auth/nope", { headers: { "x-request-id": "abc-123" } });
+    expect(kept.headers.get("x-request-id")).toBe("abc-123");
+    const replaced = await gw.fetch("/auth/nope", { headers: { "x-request-id": "bad id\u0007<script>" } });
+    expect(replaced.headers.get("x-request-id")).not.toContain("script");
+    expect(replaced.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it("refuses unknown methods with 405 and a known path's wrong method with 405 + Allow", async () => {
+    const gw = await testGateway();
+    const trace = await gw.fetch("/anything", { method: "PROPFIND" });
+    expect(trace.status).toBe(405);
+    expect((await trace.json<{ code: string }>()).code).toBe("method_not_allowed");
+    const wrong = await gw.fetch("/auth/health", { method: "POST" });
+    expect(wrong.status).toBe(405);
+    expect(wrong.headers.get("allow")).toContain("GET");
+  });
+
+  it("round-trips KV, a Durable Object and Postgres from inside workerd", async () => {
+    await env.TOKEN_BLACKLIST.put("probe", "v");
+    expect(await env.TOKEN_BLACKLIST.get("probe")).toBe("v");
+    const stub = env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName("foundation-probe"));
+    const first = await stub.consume(1, 60_000, 1_000);
+    const second = await stub.consume(1, 60_000, 1_001);
+    expect([first.allowed, second.allowed]).toEqual([true, false]);
+    const rows = await runInDurableObject(stub, (_obj, state) => state.storage.sql.exec("SELECT COUNT(*) AS n FROM hits").one());
+    expect(rows.n).toBe(1);
+    const gw = await testGateway();
+    const tables = await query<{ table_name: string }>(
+      gw.databaseUrl,
+      "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name",
+    );
+    expect(tables.map((t) => t.table_name)).toEqual(["auth_events", "auth_tokens", "gateway_migrations", "users"]);
+  });
+});

@@ -1,0 +1,58 @@
+// Starts what the workerd tests need on the host: an embedded PostgreSQL (or
+// the one DATABASE_URL names), the WebSocket-to-TCP bridge the Neon driver
+// speaks to, a migrated template database each test file copies, and a
+// recording upstream. Everything is stopped at teardown.
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import type { TestProject } from "vitest/node";
+// @ts-expect-error -- plain .mjs helpers shared with the dev scripts
+import { startEmbeddedPostgres } from "../../scripts/lib/postgres.mjs";
+// @ts-expect-error -- plain .mjs helpers shared with the dev scripts
+import { startBridge } from "../../scripts/lib/ws-bridge.mjs";
+// @ts-expect-error -- plain .mjs helpers shared with the dev scripts
+import { ensureDatabase, migrate, withDatabase } from "../../scripts/lib/migrate.mjs";
+// @ts-expect-error -- plain .mjs helpers shared with the dev scripts
+import { freePort } from "../../scripts/lib/ports.mjs";
+// @ts-expect-error -- plain .mjs helpers shared with the dev scripts
+import { startRecordingUpstream } from "../../scripts/lib/recording-upstream.mjs";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    adminDatabaseUrl: string;
+    templateDatabase: string;
+    wsProxy: string;
+    upstreamUrl: string;
+  }
+}
+
+export default async function setup(project: TestProject) {
+  const stops: Array<() => Promise<void>> = [];
+  let adminUrl = process.env.DATABASE_URL;
+  let dataDir: string | undefined;
+  if (!adminUrl) {
+    dataDir = await mkdtemp(path.join(tmpdir(), "gateway-test-pg-"));
+    const pg = await startEmbeddedPostgres({ dir: path.join(dataDir, "data"), port: await freePort(), persistent: false });
+    stops.push(() => pg.stop());
+    adminUrl = pg.url as string;
+  }
+  const template = `gateway_template_${process.pid}`;
+  await ensureDatabase(adminUrl, template);
+  await migrate(withDatabase(adminUrl, template));
+
+  const pgUrl = new URL(adminUrl);
+  const bridge = await startBridge({ allowed: [`${pgUrl.hostname}:${pgUrl.port || "5432"}`] });
+  stops.push(() => bridge.close());
+  const upstream = await startRecordingUpstream();
+  stops.push(() => upstream.close());
+
+  project.provide("adminDatabaseUrl", adminUrl);
+  project.provide("templateDatabase", template);
+  project.provide("wsProxy", bridge.url as string);
+  project.provide("upstreamUrl", upstream.url as string);
+
+  return async () => {
+    for (const stop of stops.reverse()) await stop().catch(() => {});
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  };
+}

@@ -1,0 +1,51 @@
+import { cloudflareTest } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+
+/** Variables every workerd test starts from; a test file overrides what it tests. */
+const TEST_VARS = {
+  ENVIRONMENT: "development",
+  PUBLIC_URL: "https://gateway.test",
+  JWT_SECRET: "7f1c0a9e3b5d48e2a6c4f0b19d2e7a3c5b8f1d0e4a7c2b9f6e3d1a0c8b5f2e7d",
+  PASSWORD_PEPPER: "2b7e151628aed2a6abf7158809cf4f3c762e7160f38b4da56a784d9045190cfe",
+  UPSTREAM_SECRET: "a3f5c7e9b1d3f5a7c9e1b3d5f7a9c1e3b5d7f9a1c3e5b7d9f1a3c5e7b9d1f3a5",
+  // Cost 4 keeps the suite fast; one test runs the production cost of 12.
+  BCRYPT_COST: "4",
+};
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        plugins: [
+          cloudflareTest(async ({ inject }) => ({
+            wrangler: { configPath: "./wrangler.toml" },
+            miniflare: {
+              bindings: {
+                ...TEST_VARS,
+                TEST_ADMIN_DATABASE_URL: inject("adminDatabaseUrl"),
+                TEST_TEMPLATE_DATABASE: inject("templateDatabase"),
+                DATABASE_URL: inject("adminDatabaseUrl"),
+                DATABASE_WS_PROXY: inject("wsProxy"),
+                UPSTREAM_URL: inject("upstreamUrl"),
+              },
+            },
+          })),
+        ],
+        test: {
+          name: "workers",
+          include: ["test/unit/**/*.test.ts", "test/integration/**/*.test.ts", "test/attacks/**/*.test.ts"],
+          globalSetup: ["test/setup/global.ts"],
+          testTimeout: 30000,
+          hookTimeout: 60000,
+        },
+      },
+    ],
+    coverage: {
+      provider: "istanbul",
+      include: ["src/**/*.ts", "src/**/*.tsx"],
+      exclude: ["src/**/common-passwords*.ts"],
+      reporter: ["text-summary", "json-summary", "html"],
+      thresholds: { lines: 90 },
+    },
+  },
+});
