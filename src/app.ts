@@ -13,9 +13,23 @@ import { GatewayError, problemResponse } from "./errors";
 import { requestIdFrom } from "./http/request-id";
 import type { AppEnv } from "./http/types";
 import { errorKind, log } from "./log";
+import { cors } from "./http/cors";
+import { normalizePath } from "./proxy/path";
 import { proxyRoutes } from "./proxy/routes";
 
 const ALLOWED_METHODS = new Set(["GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE"]);
+/** What routing sees for a path normalisation refuses: no real path can equal it. */
+const BAD_PATH = "\u0000bad-path";
+
+/** Routing, auth decisions and the upstream all use the normalised path. */
+function normalisedPath(request: Request): string {
+  const url = request.url;
+  const start = url.indexOf("/", url.indexOf("://") + 3);
+  const end = url.search(/[?#]/);
+  const raw = start === -1 ? "/" : url.slice(start, end === -1 ? undefined : end);
+  const result = normalizePath(raw);
+  return result.ok ? result.path : BAD_PATH;
+}
 
 export interface AppOptions {
   /** Replaces adapters (tests: a clock, a failing KV). Production passes nothing. */
@@ -23,7 +37,7 @@ export interface AppOptions {
 }
 
 export function createApp(options: AppOptions = {}): Hono<AppEnv> {
-  const app = new Hono<AppEnv>();
+  const app = new Hono<AppEnv>({ getPath: normalisedPath });
 
   app.use(async function requestContext(c, next) {
     const requestId = requestIdFrom(c.req.header("x-request-id") ?? null);
@@ -33,6 +47,7 @@ export function createApp(options: AppOptions = {}): Hono<AppEnv> {
         headers: { allow: [...ALLOWED_METHODS].join(", ") },
       });
     }
+    if (c.req.path === BAD_PATH) throw new GatewayError("bad_path", "The request path is not acceptable");
     const config = getConfig(c.env);
     const deps = buildDeps(c.env, c.executionCtx, config, options.overrides);
     c.set("deps", deps);
@@ -42,8 +57,10 @@ export function createApp(options: AppOptions = {}): Hono<AppEnv> {
       deps.close();
     }
     c.res.headers.set("x-request-id", requestId);
+    for (const [k, v] of Object.entries(c.get("stickyHeaders") ?? {})) c.res.headers.set(k, v);
   });
 
+  app.use(cors);
   app.route("/auth", authRoutes());
   app.route("/", proxyRoutes());
 
@@ -53,7 +70,7 @@ export function createApp(options: AppOptions = {}): Hono<AppEnv> {
       if (err.status >= 500) {
         log("error", "request.failed", { requestId, code: err.code, cause: errorKind(err.cause) });
       }
-      return problemResponse(err, requestId);
+      return problemResponse(err, requestId, c.get("stickyHeaders"));
     }
     if (err instanceof ConfigError) {
       // The problems name variables, never their values; shown only in development.

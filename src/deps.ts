@@ -42,7 +42,12 @@ export interface WaitUntil {
 export function buildDeps(env: Env, ctx: WaitUntil, config: Config, overrides: DepsOverrides = {}): Deps {
   let handle: DatabaseHandle | undefined;
   const open = overrides.openDatabase ?? ((c: Config) => openDatabase({ url: c.databaseUrl, wsProxy: c.databaseWsProxy }));
-  const defer = (work: Promise<unknown>) => ctx.waitUntil(work.catch(() => {}));
+  const pending: Promise<unknown>[] = [];
+  const defer = (work: Promise<unknown>) => {
+    const settled = work.catch(() => {});
+    pending.push(settled);
+    ctx.waitUntil(settled);
+  };
   return {
     config,
     db() {
@@ -57,7 +62,18 @@ export function buildDeps(env: Env, ctx: WaitUntil, config: Config, overrides: D
     now: overrides.now ?? Date.now,
     defer,
     close() {
-      if (handle) defer(handle.close());
+      // Deferred work (audit rows, mail) may still need the pool: end it after them.
+      const h = handle;
+      if (!h) return;
+      const drain = async (): Promise<void> => {
+        let seen: number;
+        do {
+          seen = pending.length;
+          await Promise.allSettled(pending);
+        } while (pending.length !== seen);
+        await h.close();
+      };
+      ctx.waitUntil(drain());
     },
   };
 }

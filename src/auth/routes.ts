@@ -2,13 +2,56 @@
 import { Hono } from "hono";
 import { fallbackHandler, type RouteShape } from "../http/method-router";
 import type { AppEnv } from "../http/types";
+import { deleteSessionHandler, listSessionsHandler, meHandler } from "./handlers/account";
+import { loginHandler } from "./handlers/login";
+import { logoutAllHandler, logoutHandler } from "./handlers/logout";
+import { passwordChangeHandler } from "./handlers/password-change";
+import { refreshHandler } from "./handlers/refresh";
+import { registerHandler } from "./handlers/register";
+import {
+  forgotPasswordHandler,
+  requestVerificationHandler,
+  resetPasswordHandler,
+  verifyEmailHandler,
+} from "./handlers/recovery";
 import { healthHandler } from "./health";
+import { resetPasswordPage, verifyEmailPage } from "../pages";
 
-const ROUTES: RouteShape[] = [{ path: "/health", methods: ["GET"] }];
+const ROUTES: RouteShape[] = [
+  { path: "/health", methods: ["GET"] },
+  { path: "/register", methods: ["POST"] },
+  { path: "/login", methods: ["POST"] },
+  { path: "/refresh", methods: ["POST"] },
+  { path: "/logout", methods: ["POST"] },
+  { path: "/logout-all", methods: ["POST"] },
+  { path: "/me", methods: ["GET"] },
+  { path: "/sessions", methods: ["GET"] },
+  { path: "/sessions/:id", methods: ["DELETE"] },
+  { path: "/password/change", methods: ["POST"] },
+  { path: "/password/forgot", methods: ["POST"] },
+  { path: "/password/reset", methods: ["GET", "POST"] },
+  { path: "/email/verify", methods: ["GET", "POST"] },
+  { path: "/email/verify/request", methods: ["POST"] },
+];
 
 export function authRoutes(): Hono<AppEnv> {
   const r = new Hono<AppEnv>();
   r.get("/health", healthHandler);
+  r.post("/register", registerHandler);
+  r.post("/login", loginHandler);
+  r.post("/refresh", refreshHandler);
+  r.post("/logout", logoutHandler);
+  r.post("/logout-all", logoutAllHandler);
+  r.get("/me", meHandler);
+  r.get("/sessions", listSessionsHandler);
+  r.delete("/sessions/:id", deleteSessionHandler);
+  r.post("/password/change", passwordChangeHandler);
+  r.post("/password/forgot", forgotPasswordHandler);
+  r.get("/password/reset", () => resetPasswordPage());
+  r.post("/password/reset", resetPasswordHandler);
+  r.get("/email/verify", () => verifyEmailPage());
+  r.post("/email/verify", verifyEmailHandler);
+  r.post("/email/verify/request", requestVerificationHandler);
   r.all("*", fallbackHandler(ROUTES, "/auth"));
   return r;
 }

@@ -18,6 +18,8 @@ export interface AppVariables {
   requestId: string;
   deps: Deps;
   principal?: Principal;
+  /** Headers every response to this request carries, errors included (RateLimit-*). */
+  stickyHeaders?: Record<string, string>;
 }
 
 export type AppEnv = { Bindings: Env; Variables: AppVariables };

@@ -1,0 +1,53 @@
+/**
+ * Auth events: one JSON log line and one auth_events row each. The row is
+ * written after the response is decided (waitUntil) so that auditing never
+ * changes what a client sees or how long it waits; no secret is ever a field.
+ */
+import type { Context } from "hono";
+import { insertAuthEvent } from "../db/repositories/events";
+import type { AppEnv } from "../http/types";
+import { log } from "../log";
+import { clientInfo } from "./client-info";
+
+export type AuthEventType =
+  | "register"
+  | "register_existing"
+  | "login_succeeded"
+  | "login_failed"
+  | "login_locked"
+  | "login_refused"
+  | "refresh"
+  | "refresh_reuse_detected"
+  | "logout"
+  | "logout_all"
+  | "session_revoked"
+  | "password_changed"
+  | "password_change_failed"
+  | "password_reset_requested"
+  | "password_reset"
+  | "email_verification_requested"
+  | "email_verified";
+
+export function audit(
+  c: Context<AppEnv>,
+  type: AuthEventType,
+  fields: { userId?: number | null; detail?: Record<string, unknown> } = {},
+): void {
+  const deps = c.get("deps");
+  const client = clientInfo(c);
+  log("info", `auth.${type}`, {
+    requestId: c.get("requestId"),
+    userId: fields.userId ?? undefined,
+    ip: client.ip,
+    ...fields.detail,
+  });
+  deps.defer(
+    insertAuthEvent(deps.db(), {
+      type,
+      userId: fields.userId ?? null,
+      ip: client.ip,
+      userAgent: client.userAgent,
+      detail: fields.detail,
+    }).catch(() => log("warn", "audit.write_failed", { requestId: c.get("requestId"), type })),
+  );
+}

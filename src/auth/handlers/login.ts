@@ -1,0 +1,92 @@
+/**
+ * POST /auth/login. Order matters: CSRF (a cookie login), body shape, the
+ * per-IP limit and the per-email lock (both before any hashing), then exactly
+ * one password verification whether or not the email exists.
+ */
+import type { Context } from "hono";
+import { findUserByEmail, recordLoginFailure, recordLoginSuccess } from "../../db/repositories/users";
+import { GatewayError } from "../../errors";
+import { readJsonObject } from "../../http/body";
+import { ipRateKey } from "../../http/client-ip";
+import { validateFields } from "../../http/fields";
+import type { AppEnv } from "../../http/types";
+import { audit } from "../audit";
+import { clientInfo } from "../client-info";
+import { assertSameOrigin } from "../csrf";
+import { parseEmail } from "../email";
+import { respondWithSession, type Transport } from "../issue-session";
+import { passwordHasher } from "../password-service";
+import { normalizePassword } from "../passwords";
+import { enforceRateLimits } from "../rate-limit";
+import { startSession } from "../sessions";
+
+const invalidCredentials = () => new GatewayError("invalid_credentials", "The email or password is incorrect");
+
+function lockedError(lockedUntil: number, nowMs: number): GatewayError {
+  const retry = String(Math.max(1, Math.ceil((lockedUntil - nowMs) / 1000)));
+  return new GatewayError("account_locked", "Too many failed attempts; this account is temporarily locked", {
+    headers: { "retry-after": retry },
+  });
+}
+
+export async function loginHandler(c: Context<AppEnv>): Promise<Response> {
+  const deps = c.get("deps");
+  const config = deps.config;
+  const body = await readJsonObject(c.req.raw);
+  const fields = validateFields(body, {
+    email: { required: true, maxLength: 320 },
+    password: { required: true, maxLength: 1024 },
+    transport: { oneOf: ["cookie", "bearer"] },
+  });
+  const transport = (fields.transport ?? "cookie") as Transport;
+  if (transport === "cookie") assertSameOrigin(c.req.raw, config);
+
+  const client = clientInfo(c);
+  await enforceRateLimits(c, [{ key: `login:${ipRateKey(client.ip ?? "")}`, policy: config.rateLimits.login }]);
+
+  const email = parseEmail(fields.email);
+  const nowMs = deps.now();
+  const lock = await deps.lockouts.state(email, nowMs);
+  if (lock.locked) {
+    audit(c, "login_locked", { detail: { reason: "locked" } });
+    throw lockedError(lock.lockedUntil, nowMs);
+  }
+
+  let password: string | undefined;
+  try {
+    password = normalizePassword(fields.password, "password");
+  } catch {
+    password = undefined; // malformed input is a wrong password, not a hint
+  }
+  const db = deps.db();
+  const user = await findUserByEmail(db, email);
+  const hasher = passwordHasher(config);
+  const result = await hasher.verify(password ?? "\u0000invalid", user?.passwordHash ?? null);
+
+  if (!result.ok || !user || password === undefined) {
+    const after = await deps.lockouts.recordFailure(email, nowMs);
+    if (user) {
+      deps.defer(
+        recordLoginFailure(db, user.id, after.failures, after.locked ? new Date(after.lockedUntil) : null),
+      );
+    }
+    audit(c, "login_failed", { userId: user?.id ?? null, detail: { locked: after.locked } });
+    throw invalidCredentials();
+  }
+
+  if (user.accountStatus !== "active") {
+    audit(c, "login_refused", { userId: user.id, detail: { reason: "disabled" } });
+    throw new GatewayError("account_disabled", "This account is disabled");
+  }
+  if (config.requireEmailVerification && !user.emailVerified) {
+    audit(c, "login_refused", { userId: user.id, detail: { reason: "email_unverified" } });
+    throw new GatewayError("email_unverified", "Verify your email address before logging in");
+  }
+
+  await deps.lockouts.reset(email);
+  const rehash = result.needsRehash ? await hasher.hash(password) : undefined;
+  const updated = (await recordLoginSuccess(db, user.id, new Date(nowMs), rehash)) ?? user;
+  const session = await startSession(db, config, user.id, nowMs, client);
+  audit(c, "login_succeeded", { userId: user.id, detail: { transport, rehashed: rehash !== undefined } });
+  return respondWithSession(c, updated, session, transport);
+}

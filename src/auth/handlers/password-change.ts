@@ -1,0 +1,63 @@
+/**
+ * POST /auth/password/change: the current password (counted by the same
+ * per-email lock as logins, so a stolen access token cannot brute-force it),
+ * a new one under the same rules, then every other session revoked.
+ */
+import type { Context } from "hono";
+import { revokeUserSessions } from "../../db/repositories/tokens";
+import { findUserById, updatePasswordHash } from "../../db/repositories/users";
+import { GatewayError } from "../../errors";
+import { readJsonObject } from "../../http/body";
+import { validateFields } from "../../http/fields";
+import type { AppEnv } from "../../http/types";
+import { audit } from "../audit";
+import { requirePrincipal } from "../authenticate";
+import { notify } from "../notify";
+import { passwordHasher } from "../password-service";
+import { assertPasswordPolicy, normalizePassword } from "../passwords";
+
+export async function passwordChangeHandler(c: Context<AppEnv>): Promise<Response> {
+  const deps = c.get("deps");
+  const config = deps.config;
+  const principal = await requirePrincipal(c);
+  const body = await readJsonObject(c.req.raw);
+  const fields = validateFields(body, {
+    current_password: { required: true, maxLength: 1024 },
+    new_password: { required: true, maxLength: 1024 },
+  });
+  const db = deps.db();
+  const userId = Number(principal.userId);
+  const user = Number.isSafeInteger(userId) ? await findUserById(db, userId) : undefined;
+  if (!user) throw new GatewayError("invalid_token", "The access token is invalid");
+
+  const nowMs = deps.now();
+  const lock = await deps.lockouts.state(user.email, nowMs);
+  if (lock.locked) {
+    throw new GatewayError("account_locked", "Too many failed attempts; this account is temporarily locked", {
+      headers: { "retry-after": String(Math.max(1, Math.ceil((lock.lockedUntil - nowMs) / 1000))) },
+    });
+  }
+  let current: string | undefined;
+  try {
+    current = normalizePassword(fields.current_password, "current_password");
+  } catch {
+    current = undefined;
+  }
+  const hasher = passwordHasher(config);
+  const check = await hasher.verify(current ?? "\u0000invalid", user.passwordHash);
+  if (!check.ok || current === undefined) {
+    await deps.lockouts.recordFailure(user.email, nowMs);
+    audit(c, "password_change_failed", { userId });
+    throw new GatewayError("invalid_credentials", "The current password is incorrect");
+  }
+  const next = normalizePassword(fields.new_password, "new_password");
+  assertPasswordPolicy(next, user.email, "new_password");
+
+  await updatePasswordHash(db, userId, await hasher.hash(next), new Date(nowMs));
+  const others = await revokeUserSessions(db, userId, new Date(nowMs), principal.sessionId);
+  if (others.length > 0) await deps.revocations.revokeSessions(others, config.accessTokenTtl);
+  await deps.lockouts.reset(user.email);
+  audit(c, "password_changed", { userId, detail: { sessions_revoked: others.length } });
+  notify(c, async () => ({ kind: "password_changed", to: user.email, fullName: user.fullName }));
+  return c.body(null, 204, { "cache-control": "no-store" });
+}
