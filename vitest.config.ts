@@ -39,6 +39,17 @@ export default defineConfig({
           hookTimeout: 60000,
         },
       },
+      {
+        test: {
+          name: "e2e",
+          environment: "node",
+          include: ["test/e2e/**/*.test.ts"],
+          globalSetup: ["test/e2e/global-setup.ts"],
+          testTimeout: 120000,
+          hookTimeout: 180000,
+          fileParallelism: false,
+        },
+      },
     ],
     coverage: {
       provider: "istanbul",

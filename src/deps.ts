@@ -5,6 +5,8 @@
  */
 import type { Config } from "./config";
 import { openDatabase, type Database, type DatabaseHandle } from "./db";
+import { passwordHasher } from "./auth/password-service";
+import type { PasswordHasher } from "./auth/passwords";
 import { createMailer } from "./mail";
 import type { Mailer } from "./mail/types";
 import { durableLockoutStore, durableRateLimiter, type LockoutStore, type RateLimiter } from "./ratelimit/limiter";
@@ -18,6 +20,7 @@ export interface Deps {
   limiter: RateLimiter;
   lockouts: LockoutStore;
   mailer: Mailer;
+  passwords: PasswordHasher;
   /** Epoch milliseconds. */
   now(): number;
   /** Runs work after the response (mail, pool shutdown) without delaying it. */
@@ -29,6 +32,7 @@ export interface Deps {
 export interface DepsOverrides {
   now?: () => number;
   mailer?: Mailer;
+  passwords?: (real: PasswordHasher) => PasswordHasher;
   revocations?: RevocationStore;
   limiter?: RateLimiter;
   lockouts?: LockoutStore;
@@ -59,6 +63,7 @@ export function buildDeps(env: Env, ctx: WaitUntil, config: Config, overrides: D
     lockouts:
       overrides.lockouts ?? durableLockoutStore(env.RATE_LIMITER, config.lockoutThreshold, config.lockoutSeconds),
     mailer: overrides.mailer ?? createMailer(config),
+    passwords: overrides.passwords ? overrides.passwords(passwordHasher(config)) : passwordHasher(config),
     now: overrides.now ?? Date.now,
     defer,
     close() {

@@ -6,15 +6,10 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { TestProject } from "vitest/node";
-// @ts-expect-error -- plain .mjs helpers shared with the dev scripts
 import { startEmbeddedPostgres } from "../../scripts/lib/postgres.mjs";
-// @ts-expect-error -- plain .mjs helpers shared with the dev scripts
 import { startBridge } from "../../scripts/lib/ws-bridge.mjs";
-// @ts-expect-error -- plain .mjs helpers shared with the dev scripts
 import { ensureDatabase, migrate, withDatabase } from "../../scripts/lib/migrate.mjs";
-// @ts-expect-error -- plain .mjs helpers shared with the dev scripts
 import { freePort } from "../../scripts/lib/ports.mjs";
-// @ts-expect-error -- plain .mjs helpers shared with the dev scripts
 import { startRecordingUpstream } from "../../scripts/lib/recording-upstream.mjs";
 
 declare module "vitest" {
@@ -34,7 +29,7 @@ export default async function setup(project: TestProject) {
     dataDir = await mkdtemp(path.join(tmpdir(), "gateway-test-pg-"));
     const pg = await startEmbeddedPostgres({ dir: path.join(dataDir, "data"), port: await freePort(), persistent: false });
     stops.push(() => pg.stop());
-    adminUrl = pg.url as string;
+    adminUrl = pg.url;
   }
   const template = `gateway_template_${process.pid}`;
   await ensureDatabase(adminUrl, template);
@@ -48,8 +43,8 @@ export default async function setup(project: TestProject) {
 
   project.provide("adminDatabaseUrl", adminUrl);
   project.provide("templateDatabase", template);
-  project.provide("wsProxy", bridge.url as string);
-  project.provide("upstreamUrl", upstream.url as string);
+  project.provide("wsProxy", bridge.url);
+  project.provide("upstreamUrl", upstream.url);
 
   return async () => {
     for (const stop of stops.reverse()) await stop().catch(() => {});

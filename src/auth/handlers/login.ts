@@ -15,7 +15,6 @@ import { clientInfo } from "../client-info";
 import { assertSameOrigin } from "../csrf";
 import { parseEmail } from "../email";
 import { respondWithSession, type Transport } from "../issue-session";
-import { passwordHasher } from "../password-service";
 import { normalizePassword } from "../passwords";
 import { enforceRateLimits } from "../rate-limit";
 import { startSession } from "../sessions";
@@ -60,7 +59,7 @@ export async function loginHandler(c: Context<AppEnv>): Promise<Response> {
   }
   const db = deps.db();
   const user = await findUserByEmail(db, email);
-  const hasher = passwordHasher(config);
+  const hasher = deps.passwords;
   const result = await hasher.verify(password ?? "\u0000invalid", user?.passwordHash ?? null);
 
   if (!result.ok || !user || password === undefined) {

@@ -13,7 +13,6 @@ import type { AppEnv } from "../../http/types";
 import { audit } from "../audit";
 import { requirePrincipal } from "../authenticate";
 import { notify } from "../notify";
-import { passwordHasher } from "../password-service";
 import { assertPasswordPolicy, normalizePassword } from "../passwords";
 
 export async function passwordChangeHandler(c: Context<AppEnv>): Promise<Response> {
@@ -43,7 +42,7 @@ export async function passwordChangeHandler(c: Context<AppEnv>): Promise<Respons
   } catch {
     current = undefined;
   }
-  const hasher = passwordHasher(config);
+  const hasher = deps.passwords;
   const check = await hasher.verify(current ?? "\u0000invalid", user.passwordHash);
   if (!check.ok || current === undefined) {
     await deps.lockouts.recordFailure(user.email, nowMs);

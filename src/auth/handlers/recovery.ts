@@ -23,7 +23,6 @@ import { parseEmail } from "../email";
 import { notify } from "../notify";
 import { issueOneTimeToken, spendOneTimeToken } from "../one-time-tokens";
 import { hashToken, isOpaqueToken } from "../opaque-tokens";
-import { passwordHasher } from "../password-service";
 import { assertPasswordPolicy, normalizePassword } from "../passwords";
 import { enforceRateLimits } from "../rate-limit";
 import { userJson } from "../user-json";
@@ -72,7 +71,7 @@ export async function resetPasswordHandler(c: Context<AppEnv>): Promise<Response
   if (!user) throw badToken();
   const password = normalizePassword(fields.password, "password");
   assertPasswordPolicy(password, user.email, "password");
-  const hash = await passwordHasher(config).hash(password);
+  const hash = await deps.passwords.hash(password);
 
   const sessions = await guardDb(() =>
     db.transaction(async (tx) => {

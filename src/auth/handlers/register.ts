@@ -15,7 +15,6 @@ import { clientInfo } from "../client-info";
 import { parseEmail } from "../email";
 import { notify } from "../notify";
 import { issueOneTimeToken } from "../one-time-tokens";
-import { passwordHasher } from "../password-service";
 import { assertPasswordPolicy, normalizePassword } from "../passwords";
 import { enforceRateLimits } from "../rate-limit";
 
@@ -42,7 +41,7 @@ export async function registerHandler(c: Context<AppEnv>): Promise<Response> {
   assertPasswordPolicy(password, email, "password");
   const fullName = fields.full_name?.normalize("NFKC").trim() || null;
 
-  const hash = await passwordHasher(config).hash(password);
+  const hash = await deps.passwords.hash(password);
   const db = deps.db();
   const created = await insertUserIfNew(db, { email, fullName, passwordHash: hash });
   const nowMs = deps.now();

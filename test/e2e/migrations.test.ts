@@ -1,0 +1,90 @@
+// Migrations through `npm run db:migrate`'s runner, on an empty database and
+// on the FastAPI app's legacy `users` table (with rows), twice each.
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import pg from "pg";
+import { describe, expect, inject, it } from "vitest";
+import { ensureDatabase, migrate, withDatabase } from "../../scripts/lib/migrate.mjs";
+
+const run = promisify(execFile);
+const admin = inject("e2eAdminDatabaseUrl");
+
+async function sql<T>(url: string, text: string, params: unknown[] = []): Promise<T[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query(text, params)).rows as T[];
+  } finally {
+    await client.end();
+  }
+}
+
+async function columns(url: string): Promise<string[]> {
+  const rows = await sql<{ column_name: string }>(
+    url,
+    "SELECT column_name FROM information_schema.columns WHERE table_name = 'users' ORDER BY column_name",
+  );
+  return rows.map((r) => r.column_name);
+}
+
+const EXPECTED = [
+  "account_status",
+  "created_at",
+  "email",
+  "email_verified",
+  "failed_login_attempts",
+  "full_name",
+  "id",
+  "last_login",
+  "locked_until",
+  "password_hash",
+  "roles",
+  "updated_at",
+];
+
+describe("migrations", () => {
+  it("build the schema on an empty database, idempotently, through npm run db:migrate", async () => {
+    const url = withDatabase(admin, `mig_empty_${process.pid}`);
+    await ensureDatabase(admin, `mig_empty_${process.pid}`);
+    const first = await run(process.execPath, ["scripts/migrate.mjs"], { env: { ...process.env, DATABASE_URL: url } });
+    expect(first.stdout).toContain("applied 0001_auth_schema.sql");
+    const second = await run(process.execPath, ["scripts/migrate.mjs"], { env: { ...process.env, DATABASE_URL: url } });
+    expect(second.stdout).toContain("database is up to date");
+    expect(await columns(url)).toEqual(EXPECTED);
+    const tables = await sql<{ table_name: string }>(url, "SELECT table_name FROM information_schema.tables WHERE table_schema='public' ORDER BY 1");
+    expect(tables.map((t) => t.table_name)).toEqual(["auth_events", "auth_tokens", "gateway_migrations", "users"]);
+  });
+
+  it("extend a legacy FastAPI users table without losing its rows", async () => {
+    const name = `mig_legacy_${process.pid}`;
+    await ensureDatabase(admin, name);
+    const url = withDatabase(admin, name);
+    await sql(
+      url,
+      `CREATE TABLE users (id SERIAL PRIMARY KEY, email VARCHAR(255) NOT NULL UNIQUE, full_name VARCHAR(255), phone_number VARCHAR(32), created_at TIMESTAMP DEFAULT now())`,
+    );
+    await sql(url, "INSERT INTO users (email, full_name, phone_number) VALUES ('owner@example.com', 'The Owner', '+15550001111')");
+    expect(await migrate(url)).toEqual(["0001_auth_schema.sql"]);
+    expect(await migrate(url)).toEqual([]);
+    expect(await columns(url)).toEqual([...EXPECTED, "phone_number"].sort());
+    const [row] = await sql<Record<string, unknown>>(url, "SELECT * FROM users");
+    expect(row).toMatchObject({
+      email: "owner@example.com",
+      full_name: "The Owner",
+      phone_number: "+15550001111",
+      email_verified: false,
+      account_status: "active",
+      roles: ["user"],
+      failed_login_attempts: 0,
+      password_hash: null,
+    });
+    // Case-insensitive uniqueness now holds for new rows.
+    await expect(sql(url, "INSERT INTO users (email) VALUES ('OWNER@example.com')")).rejects.toThrow(/duplicate key/);
+  });
+
+  it("refuses to run without DATABASE_URL", async () => {
+    const env = { ...process.env };
+    delete env.DATABASE_URL;
+    await expect(run(process.execPath, ["scripts/migrate.mjs"], { env })).rejects.toMatchObject({ code: 2 });
+  });
+});

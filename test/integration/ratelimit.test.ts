@@ -1,0 +1,189 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import type { PasswordHasher } from "../../src/auth/passwords";
+import { durableRateLimiter } from "../../src/ratelimit/limiter";
+import type { RateLimiterObject } from "../../src/ratelimit/object";
+import { query } from "../helpers/database";
+import { testGateway } from "../helpers/gateway";
+import { GOOD_PASSWORD, bearer, loginBearer, newUser, postJson, register, uniqueEmail } from "../helpers/http";
+
+function countingHasher() {
+  const counter = { verifies: 0 };
+  const wrap = (real: PasswordHasher): PasswordHasher => ({
+    hash: (p) => real.hash(p),
+    verify: (p, s) => {
+      counter.verifies += 1;
+      return real.verify(p, s);
+    },
+  });
+  return { counter, wrap };
+}
+
+function login(gw: Awaited<ReturnType<typeof testGateway>>, ip: string, email: string, password: string) {
+  return gw.fetch("/auth/login", {
+    method: "POST",
+    headers: { "content-type": "application/json", "cf-connecting-ip": ip },
+    body: JSON.stringify({ email, password, transport: "bearer" }),
+  });
+}
+
+describe("login rate limit (5 / 15 min / IP)", () => {
+  it("admits exactly 5 of 200 parallel logins from one IP and hashes at most 5 times", async () => {
+    const { counter, wrap } = countingHasher();
+    const gw = await testGateway({}, { passwords: wrap });
+    const results = await Promise.all(
+      Array.from({ length: 200 }, () => login(gw, "198.51.100.7", uniqueEmail("flood"), "Wrong-Pass-123")),
+    );
+    const statuses = results.map((r) => r.status);
+    expect(statuses.filter((s) => s === 401)).toHaveLength(5);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(195);
+    expect(counter.verifies).toBeLessThanOrEqual(5);
+    const refused = results.find((r) => r.status === 429);
+    expect(refused?.headers.get("retry-after")).toMatch(/^\d+$/);
+    expect(refused?.headers.get("ratelimit-limit")).toBe("5");
+    expect(refused?.headers.get("ratelimit-remaining")).toBe("0");
+    expect((await refused?.json<{ code: string }>())?.code).toBe("rate_limited");
+  });
+
+  it("slides the window with the injected clock, and keeps IPs independent", async () => {
+    let now = Date.UTC(2026, 0, 1);
+    const gw = await testGateway({}, { now: () => now });
+    const ip = "198.51.100.8";
+    for (let i = 0; i < 5; i++) {
+      const res = await login(gw, ip, "nobody@example.com", "Wrong-Pass-123");
+      expect(res.status).toBe(401);
+      expect(res.headers.get("ratelimit-remaining")).toBe(String(4 - i));
+      expect(res.headers.get("ratelimit-reset")).toBe(String(15 * 60 - i));
+      now += 1000;
+    }
+    expect((await login(gw, ip, "nobody@example.com", "x")).status).toBe(429);
+    expect((await login(gw, "198.51.100.9", "nobody@example.com", "Wrong-Pass-123")).status).toBe(401);
+    now = Date.UTC(2026, 0, 1) + 15 * 60 * 1000 + 1; // the first hit has left the window
+    expect((await login(gw, ip, "nobody@example.com", "Wrong-Pass-123")).status).toBe(401);
+    expect((await login(gw, ip, "nobody@example.com", "Wrong-Pass-123")).status).toBe(429);
+  });
+
+  it("groups IPv6 clients by /64", async () => {
+    const gw = await testGateway({ RATE_LIMIT_LOGIN: "2/15m" });
+    expect((await login(gw, "2001:db8:1:2::1", "a@example.com", "Wrong-Pass-123")).status).toBe(401);
+    expect((await login(gw, "2001:db8:1:2:ffff::9", "a@example.com", "Wrong-Pass-123")).status).toBe(401);
+    expect((await login(gw, "2001:db8:1:2:abcd:1:2:3", "a@example.com", "Wrong-Pass-123")).status).toBe(429);
+    expect((await login(gw, "2001:db8:1:3::1", "a@example.com", "Wrong-Pass-123")).status).toBe(401);
+  });
+
+  it("never trusts X-Forwarded-For, X-Real-IP or True-Client-IP", async () => {
+    const gw = await testGateway({ RATE_LIMIT_LOGIN: "1/15m" });
+    const send = (h: Record<string, string>) =>
+      gw.fetch("/auth/login", {
+        method: "POST",
+        headers: { "content-type": "application/json", "cf-connecting-ip": "198.51.100.50", ...h },
+        body: JSON.stringify({ email: "a@example.com", password: "Wrong-Pass-123", transport: "bearer" }),
+      });
+    expect((await send({})).status).toBe(401);
+    for (const h of [{ "x-forwarded-for": "1.2.3.4" }, { "x-real-ip": "1.2.3.5" }, { "true-client-ip": "1.2.3.6" }]) {
+      expect((await send(h)).status).toBe(429);
+    }
+  });
+});
+
+describe("registration and refresh limits", () => {
+  it("admits 3 registrations an hour per IP", async () => {
+    const gw = await testGateway();
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const res = await gw.fetch("/auth/register", {
+        method: "POST",
+        headers: { "content-type": "application/json", "cf-connecting-ip": "198.51.100.20" },
+        body: JSON.stringify({ email: uniqueEmail("r"), password: GOOD_PASSWORD }),
+      });
+      statuses.push(res.status);
+      expect(res.headers.get("ratelimit-limit")).toBe("3");
+    }
+    expect(statuses).toEqual([202, 202, 202, 429]);
+  });
+
+  it("admits 10 refreshes an hour per user", async () => {
+    const gw = await testGateway();
+    let s = await newUser(gw, "refresher");
+    for (let i = 0; i < 10; i++) {
+      const res = await postJson(gw, "/auth/refresh", { refresh_token: s.refresh });
+      expect(res.status).toBe(200);
+      const b = await res.json<{ refresh_token: string; access_token: string }>();
+      s = { ...s, refresh: b.refresh_token, access: b.access_token };
+    }
+    const over = await postJson(gw, "/auth/refresh", { refresh_token: s.refresh });
+    expect(over.status).toBe(429);
+    // Another user is unaffected.
+    const other = await newUser(gw, "other");
+    expect((await postJson(gw, "/auth/refresh", { refresh_token: other.refresh })).status).toBe(200);
+  });
+});
+
+describe("account lockout", () => {
+  it("locks a known email after 10 failures in a row; even the right password gets 429 until it ends", async () => {
+    let now = Date.UTC(2026, 1, 1);
+    const gw = await testGateway({ RATE_LIMIT_LOGIN: "1000/15m" }, { now: () => now });
+    const email = uniqueEmail("lock");
+    await register(gw, email);
+    for (let i = 0; i < 10; i++) {
+      expect((await login(gw, `203.0.113.${i}`, email, "Wrong-Pass-123")).status).toBe(401);
+    }
+    const locked = await login(gw, "203.0.113.99", email, GOOD_PASSWORD);
+    expect(locked.status).toBe(429);
+    expect((await locked.json<{ code: string }>()).code).toBe("account_locked");
+    expect(Number(locked.headers.get("retry-after"))).toBeGreaterThan(0);
+    await gw.settle();
+    const row = (await query<{ failed_login_attempts: number; locked_until: string | null }>(gw.databaseUrl, "SELECT failed_login_attempts, locked_until FROM users WHERE email = $1", [email]))[0];
+    expect(row?.failed_login_attempts).toBe(10);
+    expect(row?.locked_until).not.toBeNull();
+    now += 15 * 60 * 1000 + 1000;
+    expect((await login(gw, "203.0.113.100", email, GOOD_PASSWORD)).status).toBe(200);
+  });
+
+  it("locks an unknown email the same way, revealing nothing", async () => {
+    const gw = await testGateway({ RATE_LIMIT_LOGIN: "1000/15m" });
+    const email = uniqueEmail("ghost");
+    for (let i = 0; i < 10; i++) expect((await login(gw, `203.0.114.${i}`, email, "Wrong-Pass-123")).status).toBe(401);
+    const res = await login(gw, "203.0.114.99", email, "Wrong-Pass-123");
+    expect(res.status).toBe(429);
+    expect((await res.json<{ code: string }>()).code).toBe("account_locked");
+  });
+
+  it("resets the count on success", async () => {
+    const gw = await testGateway({ RATE_LIMIT_LOGIN: "1000/15m" });
+    const email = uniqueEmail("reset");
+    await register(gw, email);
+    for (let i = 0; i < 9; i++) await login(gw, `203.0.115.${i}`, email, "Wrong-Pass-123");
+    await loginBearer(gw, email);
+    for (let i = 0; i < 9; i++) expect((await login(gw, `203.0.115.${50 + i}`, email, "Wrong-Pass-123")).status).toBe(401);
+    expect((await login(gw, "203.0.115.99", email, GOOD_PASSWORD)).status).toBe(200);
+  });
+});
+
+describe("limiter failure", () => {
+  it("fails closed with 503 when the Durable Object cannot answer", async () => {
+    const broken = {
+      idFromName: (name: string) => env.RATE_LIMITER.idFromName(name),
+      get: () => {
+        throw new Error("object unavailable");
+      },
+    } as unknown as DurableObjectNamespace<RateLimiterObject>;
+    const { counter, wrap } = countingHasher();
+    const gw = await testGateway({}, { limiter: durableRateLimiter(broken), passwords: wrap });
+    const res = await login(gw, "198.51.100.77", "a@example.com", "Wrong-Pass-123");
+    expect(res.status).toBe(503);
+    expect((await res.json<{ code: string }>()).code).toBe("service_unavailable");
+    expect(counter.verifies).toBe(0);
+    const reg = await postJson(gw, "/auth/register", { email: uniqueEmail(), password: GOOD_PASSWORD });
+    expect(reg.status).toBe(503);
+  });
+
+  it("keeps the limiter's headers on every limited response", async () => {
+    const gw = await testGateway();
+    const s = await newUser(gw, "headers");
+    const res = await postJson(gw, "/auth/refresh", { refresh_token: s.refresh });
+    expect(res.headers.get("ratelimit-limit")).toBe("10");
+    expect(res.headers.get("ratelimit-remaining")).toBe("9");
+    expect((await gw.fetch("/auth/me", { headers: bearer(s.access) })).headers.get("ratelimit-limit")).toBeNull();
+  });
+});
