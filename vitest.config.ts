@@ -33,6 +33,8 @@ export default defineConfig({
         ],
         test: {
           name: "workers",
+          // Log lines of passing tests are noise; a failing test shows its own.
+          silent: "passed-only",
           include: ["test/unit/**/*.test.ts", "test/integration/**/*.test.ts", "test/attacks/**/*.test.ts"],
           globalSetup: ["test/setup/global.ts"],
           testTimeout: 30000,

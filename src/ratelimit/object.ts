@@ -8,6 +8,8 @@
  */
 import { DurableObject } from "cloudflare:workers";
 
+const MIN_ALARM_DELAY_MS = 60_000;
+
 export interface LimitDecision {
   allowed: boolean;
   limit: number;
@@ -31,6 +33,7 @@ export class RateLimiterObject extends DurableObject<Env> {
     this.sql = ctx.storage.sql;
     this.sql.exec(`CREATE TABLE IF NOT EXISTS hits (at INTEGER NOT NULL, expires INTEGER NOT NULL)`);
     this.sql.exec(`CREATE INDEX IF NOT EXISTS hits_at ON hits (at)`);
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS clock (id INTEGER PRIMARY KEY CHECK (id = 1), now INTEGER NOT NULL)`);
     this.sql.exec(
       `CREATE TABLE IF NOT EXISTS lockout (id INTEGER PRIMARY KEY CHECK (id = 1), failures INTEGER NOT NULL, locked_until INTEGER NOT NULL)`,
     );
@@ -38,6 +41,7 @@ export class RateLimiterObject extends DurableObject<Env> {
 
   /** Counts one hit if fewer than `limit` fall in the window ending at `now`. */
   consume(limit: number, windowMs: number, now: number): LimitDecision {
+    this.observe(now);
     this.sql.exec(`DELETE FROM hits WHERE at <= ?`, now - windowMs);
     const row = this.sql.exec<{ n: number; oldest: number | null }>(`SELECT COUNT(*) AS n, MIN(at) AS oldest FROM hits`).one();
     const oldest = row.oldest ?? now;
@@ -61,6 +65,7 @@ export class RateLimiterObject extends DurableObject<Env> {
 
   /** Records one failed attempt; the `threshold`-th in a row locks for `lockMs`. */
   recordFailure(threshold: number, lockMs: number, now: number): LockoutState {
+    this.observe(now);
     const current = this.lockState(now);
     // A lock that has run out starts a fresh count.
     const base = current.locked || current.failures < threshold ? current.failures : 0;
@@ -87,18 +92,31 @@ export class RateLimiterObject extends DurableObject<Env> {
     this.sql.exec(`DELETE FROM lockout`);
   }
 
+  /**
+   * Prunes what has expired by the callers' clock (the newest `now` seen),
+   * never by this machine's: callers own time, so tests can move it.
+   */
   override async alarm(): Promise<void> {
-    const now = Date.now();
+    const now = this.sql.exec<{ now: number }>(`SELECT now FROM clock WHERE id = 1`).toArray()[0]?.now ?? 0;
     this.sql.exec(`DELETE FROM hits WHERE expires <= ?`, now);
     const next = this.sql.exec<{ e: number | null }>(`SELECT MIN(expires) AS e FROM hits`).one().e;
     const lock = this.lockState(now);
     if (!lock.locked && lock.failures === 0) this.sql.exec(`DELETE FROM lockout`);
-    if (next !== null) await this.ctx.storage.setAlarm(next);
+    if (next !== null) this.scheduleCleanup(next);
   }
 
+  private observe(now: number): void {
+    this.sql.exec(
+      `INSERT INTO clock (id, now) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET now = MAX(now, excluded.now)`,
+      now,
+    );
+  }
+
+  /** Never sooner than a minute from now: pruning idle keys is housekeeping, not correctness. */
   private scheduleCleanup(at: number): void {
+    const when = Math.max(at, Date.now() + MIN_ALARM_DELAY_MS);
     void this.ctx.storage.getAlarm().then((current) => {
-      if (current === null || current > at) return this.ctx.storage.setAlarm(at);
+      if (current === null || current > when) return this.ctx.storage.setAlarm(when);
       return undefined;
     });
   }

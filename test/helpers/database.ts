@@ -45,6 +45,10 @@ export async function query<T = Record<string, unknown>>(url: string, text: stri
 export async function freshDatabase(): Promise<string> {
   const name = `t_${crypto.randomUUID().replaceAll("-", "").slice(0, 20)}`;
   await query(urlFor("postgres"), `CREATE DATABASE ${name} TEMPLATE ${testBindings.TEST_TEMPLATE_DATABASE}`);
+  // Rate-limit and lockout state (Durable Objects) is shared by a test file's
+  // gateways; distinct user ids keep one gateway's per-user keys from another's.
+  const start = 1 + Math.floor(Math.random() * 1_000_000_000);
+  await query(urlFor(name), `ALTER SEQUENCE users_id_seq RESTART WITH ${start}`);
   return urlFor(name);
 }
 

@@ -138,12 +138,13 @@ describe("POST /auth/login", () => {
   it("refuses a cookie login without Origin or Sec-Fetch-Site (login CSRF) and a cross-site one", async () => {
     const { email } = await newUser(gw, "csrf");
     const body = JSON.stringify({ email, password: GOOD_PASSWORD });
-    for (const headers of [
+    const variants: Record<string, string>[] = [
       { "content-type": "application/json" },
       { "content-type": "application/json", origin: "https://evil.example" },
       { "content-type": "application/json", origin: "null" },
       { "content-type": "application/json", "sec-fetch-site": "cross-site" },
-    ]) {
+    ];
+    for (const headers of variants) {
       const res = await gw.fetch("/auth/login", { method: "POST", headers: { ...headers, "cf-connecting-ip": "10.200.0.1" }, body });
       expect(res.status).toBe(403);
       expect((await res.json<{ code: string }>()).code).toBe("csrf_failed");

@@ -80,7 +80,8 @@ describe("login rate limit (5 / 15 min / IP)", () => {
         body: JSON.stringify({ email: "a@example.com", password: "Wrong-Pass-123", transport: "bearer" }),
       });
     expect((await send({})).status).toBe(401);
-    for (const h of [{ "x-forwarded-for": "1.2.3.4" }, { "x-real-ip": "1.2.3.5" }, { "true-client-ip": "1.2.3.6" }]) {
+    const spoofs: Record<string, string>[] = [{ "x-forwarded-for": "1.2.3.4" }, { "x-real-ip": "1.2.3.5" }, { "true-client-ip": "1.2.3.6" }];
+    for (const h of spoofs) {
       expect((await send(h)).status).toBe(429);
     }
   });

@@ -1,0 +1,101 @@
+"""A small FastAPI app behind the gateway, for local runs and end-to-end tests.
+
+Run from this folder::
+
+    UPSTREAM_SECRET=... /usr/bin/python3 -m uvicorn app:app --host 127.0.0.1 --port 8000
+
+Routes:
+
+* ``GET /health``: public.
+* ``GET /api/me``: the verified user.
+* ``POST /api/echo``: the JSON body back, with the user id.
+* ``GET /api/headers``: the headers this app received (tests use it to prove that
+  spoofed ``x-user-*`` headers never arrive); anonymous allowed when
+  ``AUTH_MODE=optional``, as at the gateway.
+* ``POST /webhooks/twilio/sms``: public; the body, query, ``X-Twilio-Signature``
+  and forwarding headers it received, and the URL Twilio signed, rebuilt from
+  ``x-forwarded-proto`` and ``x-forwarded-host``.
+* ``WS /ws/echo``: requires the assertion; echoes text messages.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any, Dict, List, Optional
+
+from fastapi import Depends, FastAPI, HTTPException, Request, WebSocket, WebSocketDisconnect
+
+from gateway_auth import GatewayUser, current_user, optional_user, websocket_user
+
+AUTH_MODE = os.environ.get("AUTH_MODE", "required")
+user_or_anonymous = optional_user if AUTH_MODE == "optional" else current_user
+
+app = FastAPI(title="Gateway example upstream")
+
+
+def user_json(user: GatewayUser) -> Dict[str, Any]:
+    return {
+        "id": user.id,
+        "email": user.email,
+        "email_verified": user.email_verified,
+        "roles": list(user.roles),
+        "session": user.session,
+    }
+
+
+@app.get("/health")
+def health() -> Dict[str, str]:
+    return {"status": "ok"}
+
+
+@app.get("/api/me")
+def me(user: GatewayUser = Depends(current_user)) -> Dict[str, Any]:
+    return user_json(user)
+
+
+@app.post("/api/echo")
+async def echo(request: Request, user: GatewayUser = Depends(current_user)) -> Dict[str, Any]:
+    try:
+        body = json.loads(await request.body() or b"null")
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise HTTPException(status_code=422, detail="The body is not JSON") from None
+    return {"user_id": user.id, "body": body}
+
+
+@app.get("/api/headers")
+def headers(request: Request, user: Optional[GatewayUser] = Depends(user_or_anonymous)) -> Dict[str, Any]:
+    raw: List[List[str]] = [[k.decode("latin-1"), v.decode("latin-1")] for k, v in request.scope["headers"]]
+    merged: Dict[str, str] = {}
+    for name, value in raw:
+        merged[name] = f"{merged[name]}, {value}" if name in merged else value
+    return {"user_id": user.id if user else None, "headers": merged, "raw": raw}
+
+
+@app.post("/webhooks/twilio/sms")
+async def twilio_sms(request: Request) -> Dict[str, Any]:
+    proto = request.headers.get("x-forwarded-proto", request.url.scheme)
+    host = request.headers.get("x-forwarded-host", request.headers.get("host", ""))
+    query = request.url.query
+    return {
+        "body": (await request.body()).decode("utf-8", errors="replace"),
+        "query": query,
+        "x_twilio_signature": request.headers.get("x-twilio-signature"),
+        "x_forwarded_proto": request.headers.get("x-forwarded-proto"),
+        "x_forwarded_host": request.headers.get("x-forwarded-host"),
+        "signed_url": f"{proto}://{host}{request.url.path}" + (f"?{query}" if query else ""),
+    }
+
+
+@app.websocket("/ws/echo")
+async def ws_echo(websocket: WebSocket) -> None:
+    user = await websocket_user(websocket)
+    if user is None:
+        return
+    await websocket.accept()
+    await websocket.send_json({"hello": user.id})
+    try:
+        while True:
+            await websocket.send_text(await websocket.receive_text())
+    except WebSocketDisconnect:
+        return

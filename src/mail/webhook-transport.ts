@@ -1,0 +1,61 @@
+/**
+ * The webhook transport: POSTs the message as JSON to MAIL_WEBHOOK_URL,
+ * signed with `x-gateway-signature: sha256=<hex HMAC-SHA256 of the raw body>`
+ * under the UTF-8 bytes of MAIL_WEBHOOK_SECRET, so a receiver in any
+ * language can check it over the exact bytes it read.
+ */
+import type { NamedMailer } from "./delivery";
+import { postOnce, type FetchFn } from "./delivery";
+import type { MailMessage } from "./types";
+
+export interface WebhookTransportOptions {
+  url: string;
+  secret: string;
+  fetchFn?: FetchFn;
+  /** Default 10 000 ms. */
+  timeoutMs?: number;
+}
+
+export const SIGNATURE_HEADER = "x-gateway-signature";
+const encoder = new TextEncoder();
+
+/** The webhook's body: the fields of API.md "Mail", `link` null when the kind has none. */
+export function webhookBody(message: MailMessage): string {
+  const { kind, to, subject, text, html, link } = message;
+  return JSON.stringify({ kind, to, subject, text, html, link: link ?? null });
+}
+
+function toHex(bytes: ArrayBuffer): string {
+  return Array.from(new Uint8Array(bytes), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/**
+ * @example
+ * const mailer = webhookTransport({ url: config.mailWebhookUrl, secret: config.mailWebhookSecret });
+ * await mailer.send(renderMail("password_reset", { to, link }));
+ */
+export function webhookTransport(options: WebhookTransportOptions): NamedMailer {
+  const { url, secret, fetchFn = fetch, timeoutMs = 10_000 } = options;
+  // Imported once per transport, on first use.
+  let key: Promise<CryptoKey> | undefined;
+  const signingKey = () =>
+    (key ??= crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
+      "sign",
+    ]));
+
+  return {
+    transport: "webhook",
+    async send(message) {
+      const body = encoder.encode(webhookBody(message));
+      const signature = toHex(await crypto.subtle.sign("HMAC", await signingKey(), body));
+      await postOnce({
+        transport: "webhook",
+        fetchFn,
+        url,
+        body,
+        timeoutMs,
+        headers: { "content-type": "application/json", [SIGNATURE_HEADER]: `sha256=${signature}` },
+      });
+    },
+  };
+}
