@@ -25,7 +25,7 @@ function build(config: Config, fetchFn: FetchFn): NamedMailer {
     case "resend":
       return resendTransport({ apiKey: config.resendApiKey ?? "", from: config.mailFrom, fetchFn });
     case "log":
-      return { transport: "log", send: logTransport().send };
+      return { transport: "log", send: logTransport({ revealLinks: config.isDevelopment }).send };
   }
 }
 

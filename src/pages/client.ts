@@ -48,6 +48,9 @@ function problemText(data, fallback) {
     : [];
   return [data.detail].concat(extra).join(" ");
 }
+function sentence(text) {
+  return /[.!?…]$/.test(text) ? text : text + ".";
+}
 const NETWORK_ERROR = "Could not reach the server. Check your connection and try again.";
 `;
 

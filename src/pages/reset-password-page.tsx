@@ -54,7 +54,7 @@ if (!token) {
       return;
     }
     if (answer.status === 400 || (answer.data && answer.data.code === "invalid_token")) {
-      say("error", problemText(answer.data, "This reset link is not valid.") + " Ask for a new password reset email.");
+      say("error", sentence(problemText(answer.data, "This reset link is not valid.")) + " Ask for a new password reset email.");
       return;
     }
     lock(false);

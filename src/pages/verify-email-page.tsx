@@ -31,7 +31,7 @@ if (!token) {
       return;
     }
     if (answer.status === 400 || (answer.data && answer.data.code === "invalid_token")) {
-      say("error", problemText(answer.data, "This verification link is not valid.") + " Ask for a new verification email.");
+      say("error", sentence(problemText(answer.data, "This verification link is not valid.")) + " Ask for a new verification email.");
       return;
     }
     button.disabled = false;

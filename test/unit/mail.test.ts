@@ -5,7 +5,7 @@
  * from `sendSafely`, and the Resend request shape through a fake fetch.
  */
 import { env } from "cloudflare:workers";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from "vitest";
 import { parseConfig, type Config } from "../../src/config";
 import { actionLink, createMailer, MailDeliveryError, renderMail, sendSafely } from "../../src/mail";
 import { RESEND_ENDPOINT, resendTransport } from "../../src/mail/resend-transport";
@@ -300,7 +300,7 @@ describe("resend transport", () => {
 });
 
 describe("createMailer", () => {
-  let logSpy: ReturnType<typeof vi.spyOn>;
+  let logSpy: MockInstance<typeof console.log>;
   beforeEach(() => {
     logSpy = vi.spyOn(console, "log").mockImplementation(() => {});
   });
