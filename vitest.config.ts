@@ -27,6 +27,8 @@ export default defineConfig({
                 DATABASE_URL: inject("adminDatabaseUrl"),
                 DATABASE_WS_PROXY: inject("wsProxy"),
                 UPSTREAM_URL: inject("upstreamUrl"),
+                TEST_FAULT_PROXY: inject("faultProxy"),
+                TEST_FAULT_CONTROL: inject("faultControl"),
               },
             },
           })),
@@ -35,7 +37,7 @@ export default defineConfig({
           name: "workers",
           // Log lines of passing tests are noise; a failing test shows its own.
           silent: "passed-only",
-          include: ["test/unit/**/*.test.ts", "test/integration/**/*.test.ts", "test/attacks/**/*.test.ts"],
+          include: ["test/unit/**/*.test.ts", "test/integration/**/*.test.ts", "test/attacks/**/*.test.ts", "test/faults/**/*.test.ts"],
           globalSetup: ["test/setup/global.ts"],
           testTimeout: 30000,
           hookTimeout: 60000,

@@ -23,7 +23,7 @@ export interface CleanupResult {
 export async function runCleanup(
   env: object,
   scheduledTime: number,
-  open: (config: Config) => DatabaseHandle = (c) => openDatabase({ url: c.databaseUrl, wsProxy: c.databaseWsProxy }),
+  open: (config: Config) => DatabaseHandle = (c) => openDatabase({ url: c.databaseUrl, wsProxy: c.databaseWsProxy, timeoutMs: c.databaseTimeoutMs }),
 ): Promise<CleanupResult> {
   const config = getConfig(env);
   const handle = open(config);

@@ -25,6 +25,8 @@ export interface Config {
   databaseUrl: string;
   /** ws:// address of the local WebSocket-to-TCP bridge; unset against Neon. */
   databaseWsProxy?: string;
+  /** Connect and query timeout for Postgres, ms. */
+  databaseTimeoutMs: number;
   jwtSecret: string;
   jwtPreviousSecrets: string[];
   jwtIssuer: string;
@@ -265,6 +267,7 @@ export function parseConfig(env: RawEnv): Config {
     publicOrigin: publicUrl?.origin ?? "",
     databaseUrl,
     databaseWsProxy,
+    databaseTimeoutMs: r.int("DATABASE_TIMEOUT_MS", 5000, 100, 60000),
     jwtSecret,
     jwtPreviousSecrets,
     jwtIssuer: r.str("JWT_ISSUER") ?? publicUrl?.origin ?? "",

@@ -45,7 +45,7 @@ export interface WaitUntil {
 
 export function buildDeps(env: Env, ctx: WaitUntil, config: Config, overrides: DepsOverrides = {}): Deps {
   let handle: DatabaseHandle | undefined;
-  const open = overrides.openDatabase ?? ((c: Config) => openDatabase({ url: c.databaseUrl, wsProxy: c.databaseWsProxy }));
+  const open = overrides.openDatabase ?? ((c: Config) => openDatabase({ url: c.databaseUrl, wsProxy: c.databaseWsProxy, timeoutMs: c.databaseTimeoutMs }));
   const pending: Promise<unknown>[] = [];
   const defer = (work: Promise<unknown>) => {
     const settled = work.catch(() => {});

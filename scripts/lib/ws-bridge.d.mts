@@ -2,5 +2,7 @@ export function startBridge(options: { port?: number; allowed: string[] }): Prom
   port: number;
   url: string;
   dropAll(): void;
+  pause(): void;
+  resume(): void;
   close(): Promise<void>;
 }>;

@@ -12,6 +12,11 @@ export async function startBridge({ port = 0, allowed }) {
   const allow = new Set(allowed);
   const wss = new WebSocketServer({ host: "127.0.0.1", port });
   const sockets = new Set();
+  // Fault injection for tests: while paused, bytes are held in both directions
+  // (a stalled network or a frozen server); resume() releases them.
+  let paused = false;
+  const held = [];
+  const relay = (fn) => (paused ? held.push(fn) : fn());
   wss.on("connection", (ws, req) => {
     const address = new URL(req.url ?? "/", "http://bridge").searchParams.get("address") ?? "";
     if (!allow.has(address)) {
@@ -22,15 +27,17 @@ export async function startBridge({ port = 0, allowed }) {
     const tcp = net.connect({ host: address.slice(0, sep), port: Number(address.slice(sep + 1)) });
     sockets.add(tcp);
     tcp.setNoDelay(true);
-    tcp.on("data", (chunk) => {
-      if (ws.readyState === ws.OPEN) ws.send(chunk);
-    });
+    tcp.on("data", (chunk) =>
+      relay(() => {
+        if (ws.readyState === ws.OPEN) ws.send(chunk);
+      }),
+    );
     tcp.on("close", () => {
       sockets.delete(tcp);
       ws.close();
     });
     tcp.on("error", () => ws.terminate());
-    ws.on("message", (data) => tcp.write(data));
+    ws.on("message", (data) => relay(() => tcp.write(data)));
     ws.on("close", () => tcp.end());
     ws.on("error", () => tcp.destroy());
   });
@@ -42,6 +49,13 @@ export async function startBridge({ port = 0, allowed }) {
   return {
     port: actual,
     url: `ws://127.0.0.1:${actual}`,
+    pause() {
+      paused = true;
+    },
+    resume() {
+      paused = false;
+      for (const fn of held.splice(0)) fn();
+    },
     /** Drops every live connection (fault injection: "Postgres went away"). */
     dropAll() {
       for (const s of sockets) s.destroy();

@@ -23,8 +23,8 @@ export interface DatabaseOptions {
   url: string;
   /** `ws://127.0.0.1:5488`: the local bridge. Unset in production (Neon). */
   wsProxy?: string;
-  /** Fail a connection attempt after this long (ms) instead of hanging. */
-  connectTimeoutMs?: number;
+  /** Fail a connection attempt, or a query, after this long (ms) instead of hanging. */
+  timeoutMs?: number;
 }
 
 let configuredProxy: string | undefined | null = null;
@@ -47,10 +47,13 @@ function configureNeon(wsProxy: string | undefined): void {
 /** Opens a lazily-connecting pool; nothing touches the network until a query. */
 export function openDatabase(options: DatabaseOptions): DatabaseHandle {
   configureNeon(options.wsProxy);
+  const timeout = options.timeoutMs ?? 5000;
   const pool = new Pool({
     connectionString: options.url,
     max: 2,
-    connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
+    connectionTimeoutMillis: timeout,
+    // Client-side: a stalled server or network fails the query (503), never hangs the request.
+    query_timeout: timeout,
   });
   // An idle client dying (the server going away) must not crash the isolate.
   pool.on("error", () => {});

@@ -3,6 +3,7 @@
 // speaks to, a migrated template database each test file copies, and a
 // recording upstream. Everything is stopped at teardown.
 import { mkdtemp, rm } from "node:fs/promises";
+import http from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { TestProject } from "vitest/node";
@@ -18,6 +19,8 @@ declare module "vitest" {
     templateDatabase: string;
     wsProxy: string;
     upstreamUrl: string;
+    faultProxy: string;
+    faultControl: string;
   }
 }
 
@@ -38,6 +41,24 @@ export default async function setup(project: TestProject) {
   const pgUrl = new URL(adminUrl);
   const bridge = await startBridge({ allowed: [`${pgUrl.hostname}:${pgUrl.port || "5432"}`] });
   stops.push(() => bridge.close());
+  // A second bridge that tests can stall or cut through a control endpoint:
+  // POST /pause, /resume, /drop.
+  const fault = await startBridge({ allowed: [`${pgUrl.hostname}:${pgUrl.port || "5432"}`] });
+  stops.push(() => fault.close());
+  const control = http.createServer((req, res) => {
+    const action = (req.url ?? "").slice(1);
+    if (action === "pause") fault.pause();
+    else if (action === "resume") fault.resume();
+    else if (action === "drop") fault.dropAll();
+    res.writeHead(action === "pause" || action === "resume" || action === "drop" ? 204 : 404).end();
+  });
+  await new Promise<void>((resolve) => control.listen(0, "127.0.0.1", resolve));
+  stops.push(() => new Promise<void>((resolve) => control.close(() => resolve())));
+  const controlAddress = control.address();
+  const controlPort = typeof controlAddress === "object" && controlAddress ? controlAddress.port : 0;
+  project.provide("faultProxy", fault.url);
+  project.provide("faultControl", `http://127.0.0.1:${controlPort}`);
+
   const upstream = await startRecordingUpstream();
   stops.push(() => upstream.close());
 

@@ -14,6 +14,7 @@ export interface RawAnswer {
 export function rawRequest(url: string, method: string, headers: Array<[string, string]>, body?: string): Promise<RawAnswer> {
   const u = new URL(url);
   const flat: string[] = [];
+  if (!headers.some(([k]) => k.toLowerCase() === "host")) flat.push("host", u.host);
   for (const [k, v] of headers) flat.push(k, v);
   if (body !== undefined) flat.push("content-length", String(Buffer.byteLength(body)));
   return new Promise((resolve, reject) => {
