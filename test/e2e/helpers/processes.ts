@@ -169,7 +169,9 @@ export interface StopResult {
   exit: { code: number | null; signal: NodeJS.Signals | null };
   /** Whether it had to be killed (it did not exit within the grace period). */
   forced: boolean;
-  /** Processes of the tree that outlived the leader's exit (all SIGKILLed afterwards). */
+  /** Processes of the tree still running at the moment the leader exited (they may exit on their own soon after). */
+  aliveAtLeaderExit: ProcInfo[];
+  /** Processes of the tree still running `settleMs` after the leader's exit (all SIGKILLed afterwards). */
   leftovers: ProcInfo[];
 }
 
@@ -197,6 +199,7 @@ export async function stopGroup(
     }
   }
   const exit = await proc.exited;
+  const aliveAtLeaderExit = stillAlive(tree.filter((p) => p.pid !== proc.pid));
   const deadline = Date.now() + settleMs;
   let left = stillAlive(tree);
   while (left.length > 0 && Date.now() < deadline) {
@@ -210,5 +213,5 @@ export async function stopGroup(
       /* gone meanwhile */
     }
   }
-  return { exit, forced, leftovers: left };
+  return { exit, forced, aliveAtLeaderExit, leftovers: left };
 }

@@ -145,7 +145,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   let stopped: Promise<StackStopReport> | undefined;
 
   const stopAll = async (): Promise<StackStopReport> => {
-    const empty: StopResult = { exit: { code: null, signal: null }, forced: false, leftovers: [] };
+    const empty: StopResult = { exit: { code: null, signal: null }, forced: false, aliveAtLeaderExit: [], leftovers: [] };
     let gateway = empty;
     let gatewayPortClosed = true;
     if (gatewayProc) {
