@@ -19,11 +19,12 @@ function toRegExp(path: string): RegExp {
 
 export function fallbackHandler(routes: readonly RouteShape[], mount: string) {
   const compiled = routes.map((r) => ({ re: toRegExp(r.path), methods: r.methods }));
-  return function notFoundOrWrongMethod(c: Context<AppEnv>): never {
+  return function notFoundOrWrongMethod(c: Context<AppEnv>): Response {
     const rel = c.req.path.slice(mount.length) || "/";
     const match = compiled.find((r) => r.re.test(rel));
     if (match) {
       const allow = [...match.methods, ...(match.methods.includes("GET") ? ["HEAD"] : []), "OPTIONS"];
+      if (c.req.method === "OPTIONS") return c.body(null, 204, { allow: allow.join(", ") });
       throw new GatewayError("method_not_allowed", `${c.req.method} is not allowed here`, {
         headers: { allow: allow.join(", ") },
       });

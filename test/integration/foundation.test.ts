@@ -67,3 +67,50 @@ describe("foundation", () => {
     expect(tables.map((t) => t.table_name)).toEqual(["auth_events", "auth_tokens", "gateway_migrations", "users"]);
   });
 });
+
+describe("failures", () => {
+  it("answers an unhandled error with 500 internal_error and never its message", async () => {
+    const gw = await testGateway(
+      {},
+      {
+        openDatabase: () => {
+          throw new TypeError("secret internals at postgres://user:pw@db.internal/x");
+        },
+      },
+    );
+    const res = await gw.fetch("/auth/login", {
+      method: "POST",
+      headers: { "content-type": "application/json", "cf-connecting-ip": "10.250.0.1" },
+      body: JSON.stringify({ email: "a@example.com", password: "Whatever-123", transport: "bearer" }),
+    });
+    expect(res.status).toBe(500);
+    const text = await res.text();
+    expect(JSON.parse(text)).toMatchObject({ code: "internal_error", status: 500 });
+    expect(text).not.toMatch(/secret|postgres|TypeError|at /);
+  });
+
+  it("names every configuration problem at the first request (development)", async () => {
+    const gw = await testGateway({ JWT_SECRET: "short", ACCESS_TOKEN_TTL: "soon" });
+    const res = await gw.fetch("/auth/health");
+    expect(res.status).toBe(500);
+    const body = await res.json<{ code: string; detail: string }>();
+    expect(body.code).toBe("internal_error");
+    expect(body.detail).toContain("JWT_SECRET");
+    expect(body.detail).toContain("ACCESS_TOKEN_TTL");
+    expect(body.detail).not.toContain("short");
+  });
+
+  it("hides the problems in production", async () => {
+    const gw = await testGateway({ ENVIRONMENT: "production", JWT_SECRET: "short" });
+    const res = await gw.fetch("/auth/health");
+    expect(res.status).toBe(500);
+    expect((await res.json<{ detail: string }>()).detail).toBe("The gateway is misconfigured");
+  });
+
+  it("answers OPTIONS on a known /auth path with Allow", async () => {
+    const gw = await testGateway();
+    const res = await gw.fetch("/auth/login", { method: "OPTIONS" });
+    expect(res.status).toBe(204);
+    expect(res.headers.get("allow")).toBe("POST, OPTIONS");
+  });
+});
