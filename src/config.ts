@@ -150,7 +150,7 @@ export function parseConfig(env: RawEnv): Config {
     databaseTimeoutMs: r.int("DATABASE_TIMEOUT_MS", 5000, 100, 60000),
     jwtSecret,
     jwtPreviousSecrets,
-    jwtIssuer: r.str("JWT_ISSUER") ?? publicUrl?.origin ?? "",
+    jwtIssuer: r.str("JWT_ISSUER") ?? (publicUrlRaw || ""),
     jwtAudience: r.str("JWT_AUDIENCE") ?? "api",
     accessTokenTtl: r.int("ACCESS_TOKEN_TTL", 900, 1, 86400),
     refreshTokenTtl: r.int("REFRESH_TOKEN_TTL", 604800, 60, 31536000),

@@ -191,6 +191,7 @@ describe("a browser session through the gateway", () => {
     }, `${stack.gatewayUrl}/api/echo`);
     const refused = await responded;
     expect(refused.status()).toBe(403);
+    console.log(JSON.stringify(await refused.request().allHeaders()), JSON.stringify(refused.request().headers()));
     expect(await refused.request().headerValue("origin")).toBe(other?.url);
     expect(await refused.request().headerValue("cookie")).toMatch(/(^|; )access=/);
     expect(JSON.parse(await refused.text()).code).toBe("csrf_failed");

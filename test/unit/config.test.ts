@@ -31,6 +31,7 @@ describe("parseConfig", () => {
     expect(c.refreshReuseGrace).toBe(10);
     expect(c.bcryptCost).toBe(12);
     expect(c.jwtIssuer).toBe("https://auth.example.com");
+    expect(parseConfig({ ...BASE, PUBLIC_URL: "https://auth.example.com/gw/" }).jwtIssuer).toBe("https://auth.example.com/gw/");
     expect(c.jwtAudience).toBe("api");
     expect(c.upstreamAudience).toBe("upstream");
     expect(c.upstreamTimeoutMs).toBe(30000);
