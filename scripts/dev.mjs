@@ -45,6 +45,11 @@ async function shutdown(code) {
 process.on("SIGINT", () => shutdown(0));
 process.on("SIGTERM", () => shutdown(0));
 process.on("SIGHUP", () => shutdown(0));
+// If whatever started us (npm, a test harness) dies without a signal, stop too.
+const parent = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parent) shutdown(0);
+}, 1000).unref();
 
 try {
   const { values: devVars, generated } = ensureDevVars(path.join(root, ".dev.vars"));
