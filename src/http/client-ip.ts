@@ -13,31 +13,25 @@ export function clientIp(headers: Headers): string {
   return "0.0.0.0";
 }
 
-/** Expands an IPv6 address to its eight groups; undefined when malformed. */
+const MAPPED_V4_RE = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i;
+
+/** Expands an IPv6 address (no embedded IPv4) to its eight groups; undefined when malformed. */
 function ipv6Groups(ip: string): string[] | undefined {
-  let addr = ip;
-  const tail: string[] = [];
-  if (addr.includes(".")) {
-    const at = addr.lastIndexOf(":");
-    const v4 = addr.slice(at + 1).split(".").map(Number);
-    if (v4.length !== 4 || v4.some((n) => !(n >= 0 && n <= 255))) return undefined;
-    const [a, b, c, d] = v4 as [number, number, number, number];
-    tail.push(((a << 8) | b).toString(16), ((c << 8) | d).toString(16));
-    addr = addr.slice(0, at + 1) + "0";
-    addr = addr.slice(0, -2) || ":";
-  }
-  const halves = addr.split("::");
+  if (ip.includes(".")) return undefined;
+  const halves = ip.split("::");
   if (halves.length > 2) return undefined;
   const head = halves[0] ? halves[0].split(":") : [];
   const rest = halves.length === 2 && halves[1] ? halves[1].split(":") : [];
-  const missing = 8 - tail.length - head.length - rest.length;
-  if (halves.length === 1 ? missing !== 0 : missing < 0) return undefined;
-  return [...head, ...Array<string>(halves.length === 2 ? missing : 0).fill("0"), ...rest, ...tail];
+  const missing = 8 - head.length - rest.length;
+  if (halves.length === 1 ? missing !== 0 : missing < 1) return undefined;
+  return [...head, ...Array<string>(halves.length === 2 ? missing : 0).fill("0"), ...rest];
 }
 
-/** The rate-limit subject for an IP: the address itself, or its /64 for IPv6. */
+/** The rate-limit subject for an IP: the address itself, or its /64 for IPv6 (IPv4-mapped → IPv4). */
 export function ipRateKey(ip: string): string {
   if (!ip.includes(":")) return ip;
+  const mapped = MAPPED_V4_RE.exec(ip);
+  if (mapped) return mapped[1] as string;
   const groups = ipv6Groups(ip);
   if (!groups) return ip;
   return `${groups
