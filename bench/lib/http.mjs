@@ -67,7 +67,7 @@ export async function sequential(url, { warmup = 0, count, make = () => ({}), ch
 }
 
 /** Polls `url` until it answers `status` (default 200); resolves { at, res, attempts }. */
-export async function waitForStatus(url, { status = 200, timeoutMs = 90_000, intervalMs = 50, isAlive = () => true } = {}) {
+export async function waitForStatus(url, { status = 200, timeoutMs = 90_000, intervalMs = 50, isAlive = () => true, headers = {} } = {}) {
   const deadline = performance.now() + timeoutMs;
   let attempts = 0;
   let last = "no answer";
@@ -75,7 +75,8 @@ export async function waitForStatus(url, { status = 200, timeoutMs = 90_000, int
     if (!isAlive()) throw new Error(`the server for ${url} exited while we waited for it`);
     attempts++;
     try {
-      const res = await request(url, { timeoutMs: 30_000 });
+      // A fresh connection each time: never a socket opened before the server was ready.
+      const res = await request(url, { timeoutMs: 30_000, headers, agent: false });
       if (res.status === status) return { at: performance.now(), res, attempts };
       last = `${res.status} ${res.text.slice(0, 300)}`;
     } catch (err) {

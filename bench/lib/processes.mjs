@@ -61,7 +61,7 @@ export class Cleanup {
   }
 
   /** Ctrl-C and friends: stop everything, then exit 130 (or 143). */
-  installSignalHandlers(log) {
+  installSignalHandlers(log, afterStop = () => {}) {
     let count = 0;
     const onSignal = (signal) => {
       count++;
@@ -71,7 +71,9 @@ export class Cleanup {
         process.exit(1);
       }
       log(`${signal}: stopping everything the benchmark started...`);
-      this.runAll().finally(() => process.exit(signal === "SIGINT" ? 130 : 143));
+      this.runAll()
+        .then(afterStop)
+        .finally(() => process.exit(signal === "SIGINT" ? 130 : 143));
     };
     process.on("SIGINT", onSignal);
     process.on("SIGTERM", onSignal);

@@ -206,6 +206,30 @@ describe("gateway in front of the FastAPI example", () => {
     expect((await direct([["x-auth-assertion", good]])).status).toBe(401);
   });
 
+  it("forwards the normalised path, which is the path the assertion is bound to", async () => {
+    const get = (p: string) =>
+      rawRequest(`${stack.gatewayUrl}${p}`, "GET", [
+        ["authorization", `Bearer ${alice.access_token}`],
+        ["cf-connecting-ip", ip(1)],
+      ]);
+    // Unreserved escapes decoded and `//` collapsed: FastAPI gets /api/me and accepts the assertion.
+    for (const p of ["/api/%6De", "//api//me", "/api/./me"]) {
+      const res = await get(p);
+      expect(res.status, `${p}: ${res.text}`).toBe(200);
+      expect(res.json.id).toBe(alice.user.id);
+    }
+    // A reserved escape stays escaped: no query smuggled into the upstream URL.
+    const smuggled = await get("/api/me%3Fx=1");
+    expect(smuggled.status).toBe(404);
+    expect(stack.fastapiRequests().some((r) => r.path === "/api/me?x=1")).toBe(false);
+    // Encoded separators are refused at the edge.
+    for (const p of ["/api/..%2Fme", "/api/%252e%252e/me", "/api/me%5C"]) {
+      const res = await get(p);
+      expect(res.status, p).toBe(400);
+      expect(res.json.code).toBe("bad_path");
+    }
+  });
+
   it("passes a POST /api/echo body through unchanged, large bodies included", async () => {
     const payload = { text: "olá, 世界 ✓", nested: { list: [1, 2.5, true, null], empty: "" }, big: "x".repeat(300_000) };
     const res = await call(stack.gatewayUrl, "POST", "/api/echo", { json: payload, headers: bearer(alice) });
@@ -261,6 +285,8 @@ describe("gateway in front of the FastAPI example", () => {
     });
 
     const before = await fastapiCount("WEBSOCKET", "/ws/echo");
+    expect(before).toBeGreaterThanOrEqual(1); // the accepted one above is in FastAPI's log
+    expect(stack.fastapiRequests().filter((r) => r.method === "WEBSOCKET").every((r) => r.status === 101)).toBe(true);
     const refused = await new Promise<{ status?: number; body: string; opened: boolean }>((resolve) => {
       const anon = new WebSocket(wsUrl);
       anon.once("open", () => {

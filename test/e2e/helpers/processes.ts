@@ -149,6 +149,13 @@ export function spawnGroup(name: string, cmd: string, args: string[], options: S
     });
   });
   exited.then(() => log.flush());
+  // Last resort if the test process itself goes away (a killed run): SIGTERM the group, which
+  // dev.mjs and uvicorn both handle by stopping what they started.
+  const onExit = () => {
+    if (!done) signalGroup(child.pid as number, "SIGTERM");
+  };
+  process.once("exit", onExit);
+  exited.then(() => process.off("exit", onExit));
   if (process.env.E2E_VERBOSE) {
     child.stdout?.on("data", (d: string) => process.stdout.write(`[${name}] ${d}`));
     child.stderr?.on("data", (d: string) => process.stderr.write(`[${name}] ${d}`));

@@ -6,7 +6,7 @@ import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
-import { ensureDatabase, withDatabase } from "../../../scripts/lib/migrate.mjs";
+import { ensureDatabase, migrate, withDatabase } from "../../../scripts/lib/migrate.mjs";
 import { freePort, waitForPort } from "../../../scripts/lib/ports.mjs";
 import {
   portIsClosed,
@@ -71,7 +71,7 @@ export interface Stack {
   stop(): Promise<StackStopReport>;
 }
 
-/** Parses uvicorn access-log lines: `"GET /api/me HTTP/1.1" 200` and `"WebSocket /ws/echo" [accepted]`. */
+/** Parses uvicorn access-log lines: `"GET /api/me HTTP/1.1" 200`, `"WebSocket /ws/echo" [accepted]` (or `403`). */
 export function parseAccessLog(lines: string[]): FastApiRequest[] {
   const out: FastApiRequest[] = [];
   for (const line of lines) {
@@ -80,8 +80,8 @@ export function parseAccessLog(lines: string[]): FastApiRequest[] {
       out.push({ method: http[1] as string, path: http[2] as string, status: Number(http[3]) });
       continue;
     }
-    const ws = /"WebSocket (\S+)" \[(accepted|rejected)\]/.exec(line);
-    if (ws) out.push({ method: "WEBSOCKET", path: ws[1] as string, status: ws[2] === "accepted" ? 101 : 403 });
+    const ws = /"WebSocket (\S+)" (\[accepted\]|\d{3})/.exec(line);
+    if (ws) out.push({ method: "WEBSOCKET", path: ws[1] as string, status: ws[2] === "[accepted]" ? 101 : Number(ws[2]) });
   }
   return out;
 }
@@ -91,6 +91,26 @@ async function dropDatabase(adminUrl: string, name: string): Promise<void> {
   await client.connect();
   try {
     await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * dev.mjs persists KV and Durable Objects in .data/wrangler whatever the database, and some of
+ * that state is keyed by user id (the refresh limiter `refresh:<id>`, revoke-before markers).
+ * A fresh database numbers users from 1 again, so its user 1 would inherit the counters of every
+ * earlier user 1 (earlier runs, the developer's own stack). Migrating first (dev.mjs then finds
+ * the schema up to date) and starting the ids at a random large value keeps runs apart; it also
+ * exercises ids far beyond 32 bits.
+ */
+async function isolateUserIds(databaseUrl: string): Promise<void> {
+  await migrate(databaseUrl);
+  const start = 1_000_000_000 + (randomBytes(5).readUIntBE(0, 5) % 1_000_000_000_000);
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query(`SELECT setval(pg_get_serial_sequence('users', 'id'), $1::bigint, false)`, [start]);
   } finally {
     await client.end();
   }
@@ -138,8 +158,15 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const dbName = `e2e_${options.name.replace(/[^a-z0-9_]/gi, "_").toLowerCase()}_${process.pid}_${Date.now().toString(36)}`;
   await ensureDatabase(options.adminDatabaseUrl, dbName);
   const databaseUrl = withDatabase(options.adminDatabaseUrl, dbName);
+  await isolateUserIds(databaseUrl);
 
-  const fastapi = await startFastApi(upstreamSecret, upstreamAudience);
+  let fastapi: Awaited<ReturnType<typeof startFastApi>>;
+  try {
+    fastapi = await startFastApi(upstreamSecret, upstreamAudience);
+  } catch (err) {
+    await dropDatabase(options.adminDatabaseUrl, dbName).catch(() => {});
+    throw err;
+  }
   let gatewayProc: Spawned | undefined;
   const seen: ProcInfo[] = [];
   let stopped: Promise<StackStopReport> | undefined;
