@@ -69,6 +69,7 @@ export function tables(results) {
     const rows = Object.entries(m.items).map(([name, x]) =>
       x.error ? [name, "error", x.error.slice(0, 60)] : [name, x.perOpUs >= 10_000 ? `${fmt(x.perOpUs / 1000, 1)} ms` : `${fmt(x.perOpUs, 2)} µs`, x.what],
     );
+    if (m.externalCheck) rows.push(["jwt.verify, timed from Node", `${fmt(m.externalCheck.perOpUs, 2)} µs`, `cross-check: (wall(${m.externalCheck.n}) - wall(0)) / ${m.externalCheck.n}`]);
     out.push({ title: "Microbenchmarks inside workerd (median per operation)", head: ["benchmark", "per op", "what"], rows });
   }
   if (m?.bcrypt || results.bcryptInNode) {

@@ -42,7 +42,16 @@ async function compare(label: string, known: () => Promise<{ status: number }>, 
   await known(); // warm both paths before measuring
   await unknown();
   for (let i = 0; i < SAMPLES; i++) {
-    const [x, y] = i % 2 ? [await timed(unknown), await timed(known)].reverse() : [await timed(known), await timed(unknown)];
+    // Alternate which path goes first, so drift in the machine's load hits both alike.
+    let x: { ms: number; status: number };
+    let y: { ms: number; status: number };
+    if (i % 2) {
+      y = await timed(unknown);
+      x = await timed(known);
+    } else {
+      x = await timed(known);
+      y = await timed(unknown);
+    }
     a.push(x.ms);
     b.push(y.ms);
     statuses.add(`${x.status}/${y.status}`);
