@@ -58,8 +58,10 @@ export async function readJsonObject(
     if (options.optional) return {};
     throw validationError([{ field: "body", message: "a JSON object body is required" }]);
   }
-  const type = request.headers.get("content-type") ?? "";
-  if (!JSON_TYPE.test(type)) {
+  // A missing content type is read as JSON (curl -d without -H); an explicit
+  // other type (a form, text/plain) is refused, as FastAPI does.
+  const type = request.headers.get("content-type");
+  if (type !== null && !JSON_TYPE.test(type)) {
     throw validationError([{ field: "body", message: "content-type must be application/json" }]);
   }
   const parsed = parseStrictJson(text);

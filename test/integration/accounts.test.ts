@@ -360,3 +360,21 @@ describe("errors", () => {
     expect((await wrong.json<{ code: string }>()).code).toBe("method_not_allowed");
   });
 });
+
+describe("content types", () => {
+  it("reads a body without content-type as JSON and refuses explicit non-JSON types", async () => {
+    const email = uniqueEmail("ctype");
+    const noType = await gw.fetch("/auth/register", {
+      method: "POST",
+      headers: { "cf-connecting-ip": "10.123.0.1" },
+      body: new TextEncoder().encode(JSON.stringify({ email, password: GOOD_PASSWORD })),
+    });
+    expect(noType.status).toBe(202);
+    const form = await gw.fetch("/auth/register", {
+      method: "POST",
+      headers: { "cf-connecting-ip": "10.123.0.2", "content-type": "application/x-www-form-urlencoded" },
+      body: `email=${encodeURIComponent(uniqueEmail())}&password=${GOOD_PASSWORD}`,
+    });
+    expect(form.status).toBe(422);
+  });
+});
