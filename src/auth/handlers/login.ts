@@ -15,18 +15,12 @@ import { clientInfo } from "../client-info";
 import { assertSameOrigin } from "../csrf";
 import { parseEmail } from "../email";
 import { respondWithSession, type Transport } from "../issue-session";
+import { lockedError } from "../lockout";
 import { normalizePassword } from "../passwords";
 import { enforceRateLimits } from "../rate-limit";
 import { startSession } from "../sessions";
 
 const invalidCredentials = () => new GatewayError("invalid_credentials", "The email or password is incorrect");
-
-function lockedError(lockedUntil: number, nowMs: number): GatewayError {
-  const retry = String(Math.max(1, Math.ceil((lockedUntil - nowMs) / 1000)));
-  return new GatewayError("account_locked", "Too many failed attempts; this account is temporarily locked", {
-    headers: { "retry-after": retry },
-  });
-}
 
 export async function loginHandler(c: Context<AppEnv>): Promise<Response> {
   const deps = c.get("deps");

@@ -12,6 +12,7 @@ import { validateFields } from "../../http/fields";
 import type { AppEnv } from "../../http/types";
 import { audit } from "../audit";
 import { requirePrincipal } from "../authenticate";
+import { lockedError } from "../lockout";
 import { notify } from "../notify";
 import { assertPasswordPolicy, normalizePassword } from "../passwords";
 
@@ -31,11 +32,7 @@ export async function passwordChangeHandler(c: Context<AppEnv>): Promise<Respons
 
   const nowMs = deps.now();
   const lock = await deps.lockouts.state(user.email, nowMs);
-  if (lock.locked) {
-    throw new GatewayError("account_locked", "Too many failed attempts; this account is temporarily locked", {
-      headers: { "retry-after": String(Math.max(1, Math.ceil((lock.lockedUntil - nowMs) / 1000))) },
-    });
-  }
+  if (lock.locked) throw lockedError(lock.lockedUntil, nowMs);
   let current: string | undefined;
   try {
     current = normalizePassword(fields.current_password, "current_password");
