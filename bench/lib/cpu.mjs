@@ -44,12 +44,33 @@ function isOurs(procs, pid, root) {
   return false;
 }
 
-/** Starts a measurement window; `stop()` returns the foreign CPU used meanwhile, in cores. */
+/** Total and steal jiffies from /proc/stat (steal: time the hypervisor gave to other VMs). */
+function cpuTimes() {
+  try {
+    const f = readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).slice(1).map(Number);
+    return { total: f.reduce((a, b) => a + b, 0), steal: f[7] ?? 0 };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Starts a measurement window. `stop()` returns the CPU used meanwhile by
+ * processes that are not ours, in cores; `stealShare()` (after stop) the share
+ * of CPU time a hypervisor gave to other virtual machines.
+ */
 export function watchForeignCpu() {
   const before = processes();
+  const timesBefore = cpuTimes();
+  let steal;
   const t0 = performance.now();
   return {
+    stealShare: () => steal,
     stop() {
+      const timesAfter = cpuTimes();
+      if (timesBefore && timesAfter && timesAfter.total > timesBefore.total) {
+        steal = Number(((timesAfter.steal - timesBefore.steal) / (timesAfter.total - timesBefore.total)).toFixed(3));
+      }
       const after = processes();
       const seconds = (performance.now() - t0) / 1000;
       if (after.size === 0 || seconds <= 0) return undefined;

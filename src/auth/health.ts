@@ -17,7 +17,7 @@ async function probe(work: () => Promise<unknown>, timeoutMs: number): Promise<C
   try {
     return await Promise.race([result, timeout]);
   } finally {
-    clearTimeout(timer);
+    if (timer !== undefined) clearTimeout(timer);
   }
 }
 

@@ -39,7 +39,9 @@ export async function loginHandler(c: Context<AppEnv>): Promise<Response> {
 
   const email = parseEmail(fields.email);
   const nowMs = deps.now();
-  const lock = await deps.lockouts.state(email, nowMs);
+  const db = deps.db();
+  // Both before any hashing, in parallel: the lock decides, the row waits.
+  const [lock, user] = await Promise.all([deps.lockouts.state(email, nowMs), findUserByEmail(db, email)]);
   if (lock.locked) {
     audit(c, "login_locked", { detail: { reason: "locked" } });
     throw lockedError(lock.lockedUntil, nowMs);
@@ -51,8 +53,6 @@ export async function loginHandler(c: Context<AppEnv>): Promise<Response> {
   } catch {
     password = undefined; // malformed input is a wrong password, not a hint
   }
-  const db = deps.db();
-  const user = await findUserByEmail(db, email);
   const hasher = deps.passwords;
   const result = await hasher.verify(password ?? "\u0000invalid", user?.passwordHash ?? null);
 
@@ -76,7 +76,7 @@ export async function loginHandler(c: Context<AppEnv>): Promise<Response> {
     throw new GatewayError("email_unverified", "Verify your email address before logging in");
   }
 
-  await deps.lockouts.reset(email);
+  if (lock.failures > 0) await deps.lockouts.reset(email);
   const rehash = result.needsRehash ? await hasher.hash(password) : undefined;
   const updated = (await recordLoginSuccess(db, user.id, new Date(nowMs), rehash)) ?? user;
   const session = await startSession(db, config, user.id, nowMs, client);
