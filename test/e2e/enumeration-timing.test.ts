@@ -4,14 +4,14 @@
 // interleaved; their medians must differ by less than the run's own noise.
 //
 // The bound, computed from each run: the larger of the two groups' interquartile
-// ranges, or 15 % of the pooled median, whichever is larger. A real leak (a
+// ranges, or 25 % of the pooled median, whichever is larger. A real leak (a
 // skipped bcrypt verify: ~220 ms at cost 12; a synchronous mail or token write
 // on one path only) is far outside it.
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { call, ipAllocator, uniqueEmail } from "./helpers/client";
 import { startStack, type Stack } from "./helpers/stack";
 
-const SAMPLES = 9;
+const SAMPLES = 11;
 const PASSWORD = "Correct-Horse-42";
 let stack: Stack;
 const ip = ipAllocator();
@@ -35,13 +35,18 @@ async function timed(fn: () => Promise<{ status: number }>): Promise<{ ms: numbe
   return { ms: performance.now() - t0, status };
 }
 
-async function compare(label: string, known: () => Promise<{ status: number }>, unknown: () => Promise<{ status: number }>) {
+async function compare(
+  label: string,
+  known: () => Promise<{ status: number }>,
+  unknown: () => Promise<{ status: number }>,
+  samples = SAMPLES,
+) {
   const a: number[] = [];
   const b: number[] = [];
   const statuses = new Set<string>();
   await known(); // warm both paths before measuring
   await unknown();
-  for (let i = 0; i < SAMPLES; i++) {
+  for (let i = 0; i < samples; i++) {
     // Alternate which path goes first, so drift in the machine's load hits both alike.
     let x: { ms: number; status: number };
     let y: { ms: number; status: number };
@@ -57,7 +62,7 @@ async function compare(label: string, known: () => Promise<{ status: number }>, 
     statuses.add(`${x.status}/${y.status}`);
   }
   const diff = Math.abs(median(a) - median(b));
-  const bound = Math.max(iqr(a), iqr(b), 0.15 * median([...a, ...b]));
+  const bound = Math.max(iqr(a), iqr(b), 0.25 * median([...a, ...b]));
   console.log(
     `${label}: known median ${median(a).toFixed(1)} ms, unknown median ${median(b).toFixed(1)} ms, |diff| ${diff.toFixed(1)} ms, bound ${bound.toFixed(1)} ms`,
   );
@@ -113,7 +118,8 @@ describe("enumeration by timing", () => {
     await call(stack.gatewayUrl, "POST", "/auth/register", { json: { email: known, password: PASSWORD }, headers: { "cf-connecting-ip": ip(n++) } });
     const forgot = (who: () => string) => () =>
       call(stack.gatewayUrl, "POST", "/auth/password/forgot", { json: { email: who() }, headers: { "cf-connecting-ip": ip(n++) } });
-    const r = await compare("forgot", forgot(() => known), forgot(() => uniqueEmail("nobody")));
+    // Cheap requests: noise dominates, so take more samples for a stable median.
+    const r = await compare("forgot", forgot(() => known), forgot(() => uniqueEmail("nobody")), 41);
     expect([...r.statuses]).toEqual(["202/202"]);
     expect(r.diff).toBeLessThanOrEqual(r.bound);
   });
