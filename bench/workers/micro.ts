@@ -320,7 +320,7 @@ async function build(env: MicroEnv): Promise<State> {
     ],
     [
       "password.hash",
-      { what: `createPasswordHasher.hash (HMAC pre-hash + bcryptjs, cost ${config.bcryptCost})`, fixedN: 1, rounds: 3, op: () => hasher.hash(PASSWORD) },
+      { what: `createPasswordHasher.hash (HMAC pre-hash + bcrypt-ts, cost ${config.bcryptCost})`, fixedN: 1, rounds: 3, op: () => hasher.hash(PASSWORD) },
     ],
     [
       "password.verify",
