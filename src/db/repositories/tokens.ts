@@ -67,13 +67,6 @@ export async function lockToken(tx: Transaction, hash: string, type: TokenType):
   });
 }
 
-export async function findTokenById(db: Executor, id: number): Promise<TokenRow | undefined> {
-  return guardDb(async () => {
-    const rows = await db.select().from(authTokens).where(eq(authTokens.id, id)).limit(1);
-    return rows[0];
-  });
-}
-
 /** Successor of a rotated token: the one whose parent it is. */
 export async function findChild(db: Executor, parentId: number): Promise<TokenRow | undefined> {
   return guardDb(async () => {

@@ -1,5 +1,5 @@
 /** Users: the queries the account flows need, nothing more. */
-import { and, eq, sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import type { Database } from "../client";
 import { guardDb } from "../guard";
 import { users, type UserRow } from "../schema";
@@ -73,7 +73,7 @@ export async function markEmailVerified(db: Database, id: number, at: Date): Pro
     const rows = await db
       .update(users)
       .set({ emailVerified: true, updatedAt: at })
-      .where(and(eq(users.id, id)))
+      .where(eq(users.id, id))
       .returning();
     return rows[0];
   });
