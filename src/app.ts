@@ -36,6 +36,14 @@ export interface AppOptions {
   overrides?: DepsOverrides;
 }
 
+/**
+ * Builds the gateway's Hono app (src/index.ts builds it once per isolate).
+ *
+ * @example
+ * const app = createApp();
+ * export default { fetch: app.fetch } satisfies ExportedHandler<Env>;
+ * // tests: createApp({ overrides: { now: () => fixedTime } })
+ */
 export function createApp(options: AppOptions = {}): Hono<AppEnv> {
   const app = new Hono<AppEnv>({ getPath: normalisedPath });
 

@@ -43,6 +43,14 @@ export interface WaitUntil {
   waitUntil(promise: Promise<unknown>): void;
 }
 
+/**
+ * The request's adapters over the bindings (called once per request by app.ts).
+ *
+ * @example
+ * const deps = buildDeps(env, ctx, getConfig(env));
+ * const user = await findUserById(deps.db(), 1);
+ * deps.close(); // ends the Postgres pool after deferred work
+ */
 export function buildDeps(env: Env, ctx: WaitUntil, config: Config, overrides: DepsOverrides = {}): Deps {
   let handle: DatabaseHandle | undefined;
   const open = overrides.openDatabase ?? ((c: Config) => openDatabase({ url: c.databaseUrl, wsProxy: c.databaseWsProxy, timeoutMs: c.databaseTimeoutMs }));

@@ -27,6 +27,14 @@ export interface RevocationStore {
 /** KV refuses expirationTtl under 60 s. */
 const MIN_KV_TTL = 60;
 
+/**
+ * The KV-backed revocation store.
+ *
+ * @example
+ * const revocations = kvRevocationStore(env.TOKEN_BLACKLIST);
+ * await revocations.revokeToken(claims.jti, claims.exp - nowSeconds);
+ * if (await revocations.isRevoked(claims)) throw new GatewayError("token_revoked");
+ */
 export function kvRevocationStore(kv: KVNamespace): RevocationStore {
   const put = async (key: string, value: string, ttl: number) => {
     try {

@@ -28,6 +28,14 @@ async function guarded<T>(call: () => Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * The limiter over the RATE_LIMITER binding: one Durable Object per key.
+ *
+ * @example
+ * const limiter = durableRateLimiter(env.RATE_LIMITER);
+ * const d = await limiter.consume(`login:${ip}`, { limit: 5, windowSeconds: 900 }, Date.now());
+ * if (!d.allowed) throw new GatewayError("rate_limited");
+ */
 export function durableRateLimiter(ns: DurableObjectNamespace<RateLimiterObject>): RateLimiter {
   return {
     consume: (key, policy, now) =>
