@@ -7,7 +7,7 @@
 // Prints the address once /auth/health answers; Ctrl-C stops everything it started.
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { configNames, ensureDevVars, writeEnvFile } from "./lib/dev-vars.mjs";
@@ -91,6 +91,7 @@ try {
   const stateKey = createHash("sha256").update(databaseUrl).digest("hex").slice(0, 12);
   const envFile = path.join(dataDir, `dev-${port}.env`);
   writeEnvFile(envFile, vars);
+  stops.push(async () => rmSync(envFile, { force: true }));
 
   const wranglerBin = path.join(root, "node_modules", "wrangler", "bin", "wrangler.js");
   const args = [
