@@ -3,7 +3,7 @@
  * one-time password-reset and email-verification tokens. Only SHA-256 hashes
  * are stored.
  */
-import { and, desc, eq, gt, isNull, ne, sql } from "drizzle-orm";
+import { and, desc, eq, gt, isNull, ne, sql, type SQL } from "drizzle-orm";
 import type { Database } from "../client";
 import { guardDb } from "../guard";
 import { authTokens, type TokenRow, type TokenType } from "../schema";
@@ -81,23 +81,28 @@ export async function markUsed(db: Executor, id: number, at: Date, successorSeal
   );
 }
 
-/** Revokes every token of a session; returns how many were live. */
-export async function revokeSession(db: Executor, userId: number, sessionId: string, at: Date): Promise<number> {
-  return guardDb(async () => {
-    const rows = await db
+/** Marks the matching unrevoked refresh tokens of a user revoked; returns what they were. */
+async function revokeRefreshTokens(db: Executor, userId: number, at: Date, scope: SQL | undefined) {
+  return guardDb(() =>
+    db
       .update(authTokens)
       .set({ isRevoked: true, revokedAt: at })
       .where(
         and(
           eq(authTokens.userId, userId),
-          eq(authTokens.sessionId, sessionId),
           eq(authTokens.tokenType, "refresh"),
           eq(authTokens.isRevoked, false),
+          scope,
         ),
       )
-      .returning({ id: authTokens.id, usedAt: authTokens.usedAt, expiresAt: authTokens.expiresAt });
-    return rows.filter((r) => r.usedAt === null && r.expiresAt > at).length;
-  });
+      .returning({ sessionId: authTokens.sessionId, usedAt: authTokens.usedAt, expiresAt: authTokens.expiresAt }),
+  );
+}
+
+/** Revokes every token of a session; returns how many were live. */
+export async function revokeSession(db: Executor, userId: number, sessionId: string, at: Date): Promise<number> {
+  const rows = await revokeRefreshTokens(db, userId, at, eq(authTokens.sessionId, sessionId));
+  return rows.filter((r) => r.usedAt === null && r.expiresAt > at).length;
 }
 
 /** Revokes every refresh token of a user (but `keepSessionId`'s); returns the sessions touched. */
@@ -107,21 +112,8 @@ export async function revokeUserSessions(
   at: Date,
   keepSessionId?: string,
 ): Promise<string[]> {
-  return guardDb(async () => {
-    const rows = await db
-      .update(authTokens)
-      .set({ isRevoked: true, revokedAt: at })
-      .where(
-        and(
-          eq(authTokens.userId, userId),
-          eq(authTokens.tokenType, "refresh"),
-          eq(authTokens.isRevoked, false),
-          keepSessionId ? ne(authTokens.sessionId, keepSessionId) : undefined,
-        ),
-      )
-      .returning({ sessionId: authTokens.sessionId });
-    return [...new Set(rows.map((r) => r.sessionId).filter((s): s is string => s !== null))];
-  });
+  const rows = await revokeRefreshTokens(db, userId, at, keepSessionId ? ne(authTokens.sessionId, keepSessionId) : undefined);
+  return [...new Set(rows.map((r) => r.sessionId).filter((s): s is string => s !== null))];
 }
 
 /** Revokes a user's unspent one-time tokens of a type (a newer one supersedes them). */
