@@ -14,14 +14,16 @@ import { validateFields } from "../../http/fields";
 import type { AppEnv, Principal } from "../../http/types";
 import { accessTokenService } from "../access-tokens";
 import { audit } from "../audit";
-import { presentedAccessToken, requirePrincipal } from "../authenticate";
+import { presentedAccessToken, requirePrincipal, type PresentedToken } from "../authenticate";
 import { clearSessionCookies, readRefreshCookie } from "../cookies";
 import { assertSameOrigin } from "../csrf";
 import { sessionOfRefreshToken } from "../sessions";
 
 /** The principal of a presented access token, or undefined if it is missing, bad or expired. */
-async function tryPrincipal(c: Context<AppEnv>): Promise<Pick<Principal, "userId" | "sessionId" | "jti" | "expiresAt"> | undefined> {
-  const presented = presentedAccessToken(c);
+async function tryPrincipal(
+  c: Context<AppEnv>,
+  presented: PresentedToken | undefined,
+): Promise<Pick<Principal, "userId" | "sessionId" | "jti" | "expiresAt"> | undefined> {
   if (!presented) return undefined;
   try {
     const claims = await accessTokenService(c.get("deps").config).verify(presented.token, c.get("deps").now());
@@ -37,11 +39,12 @@ export async function logoutHandler(c: Context<AppEnv>): Promise<Response> {
   const body = await readJsonObject(c.req.raw, { optional: true });
   const fields = validateFields(body, { refresh_token: { maxLength: 512 } });
   const refreshCookie = readRefreshCookie(c, config);
-  const usesCookies = presentedAccessToken(c)?.via === "cookie" || refreshCookie !== undefined;
+  const presented = presentedAccessToken(c);
+  const usesCookies = presented?.via === "cookie" || refreshCookie !== undefined;
   if (usesCookies) assertSameOrigin(c.req.raw, config);
 
   const nowMs = deps.now();
-  const principal = await tryPrincipal(c);
+  const principal = await tryPrincipal(c, presented);
   const refresh = fields.refresh_token ?? refreshCookie;
   const bySession = refresh ? await sessionOfRefreshToken(deps.db(), refresh) : undefined;
 
