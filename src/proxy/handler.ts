@@ -58,9 +58,10 @@ export async function proxyHandler(c: Context<AppEnv>): Promise<Response> {
   const requestUrl = new URL(c.req.url);
   const inbound = c.req.raw.headers;
   const isUpgrade = (inbound.get("upgrade") ?? "").toLowerCase() === "websocket";
+  const cookieNames = gatewayCookieNames(config);
   const headers = upstreamRequestHeaders(inbound, {
     forwardAuthorization: config.forwardAuthorization,
-    gatewayCookieNames: gatewayCookieNames(config),
+    gatewayCookieNames: cookieNames,
     keepUpgrade: isUpgrade,
   });
   const nowMs = deps.now();
@@ -106,7 +107,7 @@ export async function proxyHandler(c: Context<AppEnv>): Promise<Response> {
     body: c.req.raw.body,
     timeoutMs: config.upstreamTimeoutMs,
   });
-  const outHeaders = downstreamResponseHeaders(upstream.headers, gatewayCookieNames(config));
+  const outHeaders = downstreamResponseHeaders(upstream.headers, cookieNames);
   if (upstream.status === 101 && upstream.webSocket) {
     return new Response(null, { status: 101, webSocket: upstream.webSocket, headers: outHeaders });
   }
