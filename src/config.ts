@@ -8,6 +8,7 @@
  */
 import { ConfigError, checkSecret, parsePolicy, Reader, type RawEnv } from "./config-reader";
 import { compileGlobs, type PathMatcher } from "./proxy/globs";
+import { signingConfig, type SigningConfig } from "./auth/signing-config";
 
 export { ConfigError, parsePolicy, type RawEnv };
 
@@ -32,6 +33,8 @@ export interface Config {
   databaseTimeoutMs: number;
   jwtSecret: string;
   jwtPreviousSecrets: string[];
+  /** JWT_ALGORITHM, JWT_PRIVATE_KEY, JWT_PREVIOUS_PUBLIC_KEYS (HS256 by default). */
+  signing: SigningConfig;
   jwtIssuer: string;
   jwtAudience: string;
   accessTokenTtl: number;
@@ -93,6 +96,8 @@ export function parseConfig(env: RawEnv): Config {
   const jwtPreviousSecrets = r.list("JWT_PREVIOUS_SECRETS");
   jwtPreviousSecrets.forEach((s, i) => checkSecret(r, `JWT_PREVIOUS_SECRETS[${i}]`, s, false));
 
+  const signing = signingConfig(r);
+
   const passwordPepper = r.required("PASSWORD_PEPPER");
   checkSecret(r, "PASSWORD_PEPPER", passwordPepper, production);
   const upstreamSecret = r.required("UPSTREAM_SECRET");
@@ -150,6 +155,7 @@ export function parseConfig(env: RawEnv): Config {
     databaseTimeoutMs: r.int("DATABASE_TIMEOUT_MS", 5000, 100, 60000),
     jwtSecret,
     jwtPreviousSecrets,
+    signing,
     jwtIssuer: r.str("JWT_ISSUER") ?? (publicUrlRaw || ""),
     jwtAudience: r.str("JWT_AUDIENCE") ?? "api",
     accessTokenTtl: r.int("ACCESS_TOKEN_TTL", 900, 1, 86400),

@@ -1,7 +1,8 @@
 /**
- * Access tokens: HS256 JWTs with `typ: at+jwt` and a `kid`, signed with
- * JWT_SECRET and verified with it or any of JWT_PREVIOUS_SECRETS. The
- * algorithm is pinned; `none`, every other alg, unknown or missing `kid`,
+ * Access tokens: JWTs with `typ: at+jwt` and a `kid`, signed with the key
+ * ring's current key (JWT_SECRET under HS256, JWT_PRIVATE_KEY under EdDSA or
+ * ES256) and verified with any key of the ring. The configured algorithm is
+ * pinned; `none`, every other alg, unknown or missing `kid`,
  * wrong iss/aud/typ, `crit`, missing or mistyped claims and oversized tokens
  * are all `invalid_token`; an expired one is `token_expired`.
  *
@@ -15,10 +16,12 @@
 import { decodeProtectedHeader, errors as joseErrors, jwtVerify, SignJWT, type JWTPayload } from "jose";
 import type { Config } from "../config";
 import { GatewayError } from "../errors";
+import { keyRing } from "./key-ring";
+
+export { keyIdFor } from "./key-ring";
 
 export const MAX_TOKEN_LENGTH = 4096;
 const CLOCK_TOLERANCE_SECONDS = 5;
-const encoder = new TextEncoder();
 
 export interface AccessSubject {
   id: string;
@@ -47,39 +50,6 @@ export interface IssuedAccessToken {
 export interface AccessTokenService {
   issue(subject: AccessSubject, sessionId: string, nowMs: number): Promise<IssuedAccessToken>;
   verify(token: string, nowMs: number): Promise<AccessClaims>;
-}
-
-interface KeyRing {
-  signKid: string;
-  signKey: CryptoKey;
-  byKid: Map<string, CryptoKey>;
-}
-
-/** A short, non-secret key id: base64url of SHA-256("kid:" + secret), 16 chars. */
-export async function keyIdFor(secret: string): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(`kid:${secret}`)));
-  let bin = "";
-  for (const b of digest.subarray(0, 12)) bin += String.fromCharCode(b);
-  return btoa(bin).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
-}
-
-async function importHmacKey(secret: string): Promise<CryptoKey> {
-  return crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
-    "sign",
-    "verify",
-  ]);
-}
-
-async function buildKeyRing(config: Config): Promise<KeyRing> {
-  const byKid = new Map<string, CryptoKey>();
-  const signKid = await keyIdFor(config.jwtSecret);
-  const signKey = await importHmacKey(config.jwtSecret);
-  byKid.set(signKid, signKey);
-  for (const secret of config.jwtPreviousSecrets) {
-    const kid = await keyIdFor(secret);
-    if (!byKid.has(kid)) byKid.set(kid, await importHmacKey(secret));
-  }
-  return { signKid, signKey, byKid };
 }
 
 function invalid(detail = "The access token is invalid"): GatewayError {
@@ -116,15 +86,11 @@ function toClaims(p: JWTPayload): AccessClaims {
 }
 
 function createService(config: Config): AccessTokenService {
-  let ring: Promise<KeyRing> | undefined;
-  const keys = () => (ring ??= buildKeyRing(config).catch((err: unknown) => {
-    ring = undefined;
-    throw err;
-  }));
+  const keys = () => keyRing(config);
 
   return {
     async issue(subject, sessionId, nowMs) {
-      const { signKid, signKey } = await keys();
+      const { alg, signKid, signKey } = await keys();
       const iat = Math.floor(nowMs / 1000);
       const exp = iat + config.accessTokenTtl;
       const jti = crypto.randomUUID();
@@ -134,7 +100,7 @@ function createService(config: Config): AccessTokenService {
         email_verified: subject.emailVerified,
         roles: subject.roles,
       })
-        .setProtectedHeader({ alg: "HS256", typ: "at+jwt", kid: signKid })
+        .setProtectedHeader({ alg, typ: "at+jwt", kid: signKid })
         .setIssuer(config.jwtIssuer)
         .setAudience(config.jwtAudience)
         .setSubject(subject.id)
@@ -148,20 +114,21 @@ function createService(config: Config): AccessTokenService {
 
     async verify(token, nowMs) {
       if (token.length > MAX_TOKEN_LENGTH) throw invalid();
+      const ring = await keys();
       let kid: unknown;
       try {
         const header = decodeProtectedHeader(token);
-        if (header.alg !== "HS256" || header.typ !== "at+jwt" || header.crit !== undefined) throw invalid();
+        if (header.alg !== ring.alg || header.typ !== "at+jwt" || header.crit !== undefined) throw invalid();
         if (header.jku !== undefined || header.jwk !== undefined || header.x5u !== undefined) throw invalid();
         kid = header.kid;
       } catch {
         throw invalid();
       }
-      const key = typeof kid === "string" ? (await keys()).byKid.get(kid) : undefined;
+      const key = typeof kid === "string" ? ring.byKid.get(kid) : undefined;
       if (!key) throw invalid();
       try {
         const { payload } = await jwtVerify(token, key, {
-          algorithms: ["HS256"],
+          algorithms: [ring.alg],
           typ: "at+jwt",
           issuer: config.jwtIssuer,
           audience: config.jwtAudience,

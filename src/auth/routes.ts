@@ -14,11 +14,13 @@ import {
   resetPasswordHandler,
   verifyEmailHandler,
 } from "./handlers/recovery";
+import { jwksHandler } from "./handlers/jwks";
 import { healthHandler } from "./health";
 import { resetPasswordPage, verifyEmailPage } from "../pages";
 
 const ROUTES: RouteShape[] = [
   { path: "/health", methods: ["GET"] },
+  { path: "/.well-known/jwks.json", methods: ["GET"] },
   { path: "/register", methods: ["POST"] },
   { path: "/login", methods: ["POST"] },
   { path: "/refresh", methods: ["POST"] },
@@ -37,6 +39,7 @@ const ROUTES: RouteShape[] = [
 export function authRoutes(): Hono<AppEnv> {
   const r = new Hono<AppEnv>();
   r.get("/health", healthHandler);
+  r.get("/.well-known/jwks.json", jwksHandler);
   r.post("/register", registerHandler);
   r.post("/login", loginHandler);
   r.post("/refresh", refreshHandler);

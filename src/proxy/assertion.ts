@@ -7,12 +7,26 @@
  * `rid` binding it to one request (method, normalised path, request id) so a
  * leaked assertion cannot be replayed against another endpoint.
  *
+ * With an asymmetric JWT_ALGORITHM the assertion is signed instead by the
+ * gateway's private key (`alg` EdDSA or ES256, header `kid`), so the upstream
+ * verifies it from `/auth/.well-known/jwks.json` without a shared secret.
+ *
  * The HMAC key is imported once per signer, not once per request.
  */
 import { SignJWT } from "jose";
 
+/** An asymmetric key that signs instead of the HMAC secret. */
+export interface AssertionPrivateKey {
+  alg: "EdDSA" | "ES256";
+  kid: string;
+  key: CryptoKey;
+}
+
 export interface AssertionSignerOptions {
+  /** UPSTREAM_SECRET: the HMAC key when no `privateKey` is given. */
   secret: string;
+  /** Resolves the asymmetric signing key (JWT_PRIVATE_KEY); replaces `secret` when given. */
+  privateKey?: () => Promise<AssertionPrivateKey>;
   audience: string;
   issuer: string;
   /** Lifetime in seconds; 60 by default. */
@@ -50,7 +64,7 @@ const DEFAULT_TTL_SECONDS = 60;
  */
 export function createAssertionSigner(opts: AssertionSignerOptions): AssertionSigner {
   const ttl = opts.ttlSeconds ?? DEFAULT_TTL_SECONDS;
-  if (opts.secret.length === 0) throw new Error("assertion signer requires a non-empty secret");
+  if (opts.secret.length === 0 && !opts.privateKey) throw new Error("assertion signer requires a non-empty secret");
   if (opts.audience.length === 0) throw new Error("assertion signer requires an audience");
   if (!Number.isInteger(ttl) || ttl <= 0) throw new Error("assertion signer ttlSeconds must be a positive integer");
 
@@ -68,9 +82,16 @@ export function createAssertionSigner(opts: AssertionSignerOptions): AssertionSi
     return key;
   };
 
+  const signingKey = async (): Promise<{ header: { alg: string; typ: "JWT"; kid?: string }; key: CryptoKey }> => {
+    if (!opts.privateKey) return { header: { alg: "HS256", typ: "JWT" }, key: await hmacKey() };
+    const k = await opts.privateKey();
+    return { header: { alg: k.alg, typ: "JWT", kid: k.kid }, key: k.key };
+  };
+
   return {
     async sign(claims, nowMs) {
       const iat = Math.floor(nowMs / 1000);
+      const { header, key: signWith } = await signingKey();
       return new SignJWT({
         sid: claims.sid,
         email: claims.email,
@@ -80,7 +101,7 @@ export function createAssertionSigner(opts: AssertionSignerOptions): AssertionSi
         pth: claims.path,
         rid: claims.requestId,
       })
-        .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+        .setProtectedHeader(header)
         .setIssuer(opts.issuer)
         .setAudience(opts.audience)
         .setSubject(claims.sub)
@@ -88,7 +109,7 @@ export function createAssertionSigner(opts: AssertionSignerOptions): AssertionSi
         .setIssuedAt(iat)
         .setNotBefore(iat)
         .setExpirationTime(iat + ttl)
-        .sign(await hmacKey());
+        .sign(signWith);
     },
   };
 }
