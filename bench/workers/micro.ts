@@ -195,8 +195,33 @@ interface State {
 }
 let state: Promise<State> | undefined;
 
+/** A configuration signing with a fresh key of `alg` (what `npm run keys -- <alg>` prints). */
+async function asymmetricConfig(env: MicroEnv, alg: "EdDSA" | "ES256"): Promise<Config> {
+  const params = alg === "EdDSA" ? { name: "Ed25519" } : { name: "ECDSA", namedCurve: "P-256" };
+  const pair = (await crypto.subtle.generateKey(params, true, ["sign", "verify"])) as CryptoKeyPair;
+  const jwk = await crypto.subtle.exportKey("jwk", pair.privateKey);
+  return getConfig({ ...env, JWT_ALGORITHM: alg, JWT_PRIVATE_KEY: JSON.stringify(jwk) });
+}
+
+/** Sign and verify of an access token, and an assertion sign, under one configuration. */
+async function signingBenches(config: Config, label: string): Promise<[string, Bench][]> {
+  const tokens = accessTokenService(config);
+  const subject = { id: "4242", email: "ana@example.com", emailVerified: true, roles: ["user"] };
+  const { token } = await tokens.issue(subject, "0b7e0f6c-sess", Date.now());
+  const signer = assertionSigner(config);
+  const claims = { sub: "4242", sid: "s", email: "ana@example.com", email_verified: true, roles: ["user"], method: "GET", path: "/api/tasks", requestId: "r" };
+  const key = label.toLowerCase();
+  return [
+    [`jwt.sign.${key}`, { what: `access token sign (accessTokenService.issue, jose ${label})`, op: () => tokens.issue(subject, "0b7e0f6c-sess", Date.now()) }],
+    [`jwt.verify.${key}`, { what: `access token verify (accessTokenService.verify, jose ${label} + claim checks)`, op: () => tokens.verify(token, Date.now()) }],
+    [`assertion.sign.${key}`, { what: `x-auth-assertion sign (assertionSigner, jose ${label})`, op: () => signer.sign(claims, Date.now()) }],
+  ];
+}
+
 async function build(env: MicroEnv): Promise<State> {
   const config = getConfig(env);
+  const eddsa = await signingBenches(await asymmetricConfig(env, "EdDSA"), "EdDSA");
+  const es256 = await signingBenches(await asymmetricConfig(env, "ES256"), "ES256");
   const tokens = accessTokenService(config);
   const subject = { id: "4242", email: "ana@example.com", emailVerified: true, roles: ["user"] };
   const { token } = await tokens.issue(subject, "0b7e0f6c-sess", Date.now());
@@ -250,6 +275,8 @@ async function build(env: MicroEnv): Promise<State> {
       },
     ],
     ["assertion.sign", { what: "x-auth-assertion sign (assertionSigner, jose HS256)", op: () => signer.sign(assertionClaims, Date.now()) }],
+    ...eddsa,
+    ...es256,
     [
       "headers.upstream",
       {

@@ -14,13 +14,23 @@ every client-sent ``x-user-*`` / ``x-auth-*`` header, and adds:
 The plain headers prove nothing on their own: anyone who can reach this app
 without the gateway can send them. This module therefore builds the user only
 from the *verified assertion*, and refuses (401) any request that lacks a
-valid one. It uses only the standard library and FastAPI (no PyJWT).
+valid one. Under HS256 it uses only the standard library and FastAPI; the
+JWKS mode (below) adds PyJWT and cryptography.
+
+With an asymmetric ``JWT_ALGORITHM`` at the gateway (``EdDSA`` or ``ES256``),
+the assertion is signed by the gateway's private key instead, with a ``kid``,
+and this module verifies it from the gateway's JWKS (``gateway_jwks.py``: the
+key set fetched and cached, refetched on an unknown ``kid``), no secret shared.
 
 Configuration (environment, read at the first request):
 
-* ``UPSTREAM_SECRET`` (required): the same string as the gateway's; its UTF-8
-  bytes, exactly as given, are the HMAC key (a 64-hex-character string is *not*
-  hex-decoded).
+* ``UPSTREAM_SECRET`` (required under HS256): the same string as the gateway's;
+  its UTF-8 bytes, exactly as given, are the HMAC key (a 64-hex-character
+  string is *not* hex-decoded).
+* ``UPSTREAM_JWT_ALGORITHM`` [``HS256``]: the gateway's ``JWT_ALGORITHM``;
+  ``EdDSA`` or ``ES256`` verifies from the JWKS (pinned: no other alg passes).
+* ``UPSTREAM_JWKS_URL`` (required with EdDSA/ES256): the gateway's
+  ``{PUBLIC_URL}/auth/.well-known/jwks.json``.
 * ``UPSTREAM_AUDIENCE`` (default ``upstream``).
 * ``UPSTREAM_ISSUER`` (optional): when set, ``iss`` must equal it (the
   gateway's ``JWT_ISSUER``, by default its ``PUBLIC_URL`` origin).
@@ -59,7 +69,7 @@ import os
 import re
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Dict, Mapping, Optional, Tuple
 from urllib.parse import quote, unquote
 
@@ -125,26 +135,45 @@ class GatewayUser:
 class GatewaySettings:
     """How assertions are checked. ``from_env`` reads the environment."""
 
-    secret: bytes
+    secret: bytes = b""
     audience: str = "upstream"
     issuer: Optional[str] = None
     leeway_seconds: int = 5
     bind_request: bool = True
     path_prefix: str = ""
+    #: The gateway's JWT_ALGORITHM: HS256 (secret) or EdDSA / ES256 (``jwks``).
+    algorithm: str = "HS256"
+    #: A ``gateway_jwks.JwksCache`` for the same algorithm; required unless HS256.
+    jwks: Any = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
-        if not self.secret:
-            raise ValueError("UPSTREAM_SECRET must be set (the same string as the gateway's)")
+        if self.algorithm == "HS256":
+            if not self.secret:
+                raise ValueError("UPSTREAM_SECRET must be set (the same string as the gateway's)")
+        elif self.algorithm in ("EdDSA", "ES256"):
+            if self.jwks is None or getattr(self.jwks, "algorithm", None) != self.algorithm:
+                raise ValueError(f"UPSTREAM_JWKS_URL must be set with UPSTREAM_JWT_ALGORITHM={self.algorithm}")
+        else:
+            raise ValueError("UPSTREAM_JWT_ALGORITHM must be HS256, EdDSA or ES256")
         if not self.audience:
             raise ValueError("UPSTREAM_AUDIENCE must not be empty")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> "GatewaySettings":
+        algorithm = environ.get("UPSTREAM_JWT_ALGORITHM") or "HS256"
+        jwks = None
+        url = environ.get("UPSTREAM_JWKS_URL")
+        if algorithm != "HS256" and url:
+            from gateway_jwks import JwksCache  # PyJWT and cryptography only when used
+
+            jwks = JwksCache(url, algorithm)
         return cls(
             secret=environ.get("UPSTREAM_SECRET", "").encode("utf-8"),
             audience=environ.get("UPSTREAM_AUDIENCE") or "upstream",
             issuer=environ.get("UPSTREAM_ISSUER") or None,
             path_prefix=(environ.get("UPSTREAM_PATH_PREFIX") or "").rstrip("/"),
+            algorithm=algorithm,
+            jwks=jwks,
         )
 
 
@@ -232,8 +261,10 @@ def _check_claims(claims: Dict[str, Any], settings: GatewaySettings, now: float)
 def verify_assertion(token: str, settings: GatewaySettings, now: Optional[float] = None) -> Dict[str, Any]:
     """Verifies an ``x-auth-assertion`` and returns its claims, or raises ``InvalidAssertion``.
 
-    Pinned to ``alg: HS256`` and ``typ: JWT`` (``none``, HS512, RS256... are
-    refused before any key is used); signature compared in constant time; then
+    Pinned to ``settings.algorithm`` (HS256 by default) and ``typ: JWT``
+    (``none``, HS512, RS256, any other alg are refused before any key is used);
+    an HMAC compared in constant time, or an EdDSA/ES256 signature checked with
+    the JWKS key named by ``kid``; then
     ``aud``, optional ``iss``, ``exp``/``nbf``/``iat`` with ``leeway_seconds``
     and the presence and types of every claim the gateway sends.
 
@@ -247,12 +278,19 @@ def verify_assertion(token: str, settings: GatewaySettings, now: Optional[float]
         raise InvalidAssertion("malformed")
     header_b64, payload_b64, signature_b64 = parts
     header = _json_object(_b64url_decode(header_b64))
-    if header.get("alg") != "HS256" or header.get("typ") != "JWT" or "crit" in header:
+    if header.get("alg") != settings.algorithm or header.get("typ") != "JWT" or "crit" in header:
         raise InvalidAssertion("unexpected header")
     signature = _b64url_decode(signature_b64)
-    expected = hmac.new(settings.secret, f"{header_b64}.{payload_b64}".encode("ascii"), hashlib.sha256).digest()
-    if not hmac.compare_digest(signature, expected):
-        raise InvalidAssertion("bad signature")
+    signing_input = f"{header_b64}.{payload_b64}".encode("ascii")
+    if settings.algorithm == "HS256":
+        expected = hmac.new(settings.secret, signing_input, hashlib.sha256).digest()
+        if not hmac.compare_digest(signature, expected):
+            raise InvalidAssertion("bad signature")
+    else:
+        try:
+            settings.jwks.verify(header.get("kid"), signing_input, signature)
+        except Exception as exc:  # JwksError, or anything a hostile token provokes
+            raise InvalidAssertion(f"bad signature ({exc})") from None
     claims = _json_object(_b64url_decode(payload_b64))
     _check_claims(claims, settings, time.time() if now is None else now)
     return claims

@@ -23,7 +23,11 @@ export function parseEnvFile(text) {
 }
 
 function quote(v) {
-  return /^[A-Za-z0-9_./:@,+=-]*$/.test(v) ? v : JSON.stringify(v);
+  if (/^[A-Za-z0-9_./:@,+=-]*$/.test(v)) return v;
+  // Single quotes are literal for wrangler's dotenv (a JWK's JSON keeps its
+  // double quotes); double quotes would keep the backslashes of JSON.stringify.
+  if (!/['\r\n]/.test(v)) return `'${v}'`;
+  return JSON.stringify(v);
 }
 
 export function serializeEnv(vars) {

@@ -34,6 +34,8 @@ export interface StackOptions {
   env?: Record<string, string>;
   /** The gateway's UPSTREAM_URL, given FastAPI's address (default: FastAPI itself). */
   upstreamUrl?: (fastapiUrl: string) => string | Promise<string>;
+  /** Extra environment for the FastAPI app, given the gateway's address (e.g. UPSTREAM_JWKS_URL). */
+  fastapiEnv?: (gatewayUrl: string) => Record<string, string>;
 }
 
 export interface FastApiRequest {
@@ -116,7 +118,7 @@ async function isolateUserIds(databaseUrl: string): Promise<void> {
   }
 }
 
-async function startFastApi(secret: string, audience: string): Promise<{ proc: Spawned; port: number; url: string }> {
+async function startFastApi(secret: string, audience: string, extraEnv: Record<string, string> = {}): Promise<{ proc: Spawned; port: number; url: string }> {
   const port = await freePort();
   const proc = spawnGroup(
     "fastapi",
@@ -132,6 +134,7 @@ async function startFastApi(secret: string, audience: string): Promise<{ proc: S
         PYTHONDONTWRITEBYTECODE: "1",
         UPSTREAM_SECRET: secret,
         UPSTREAM_AUDIENCE: audience,
+        ...extraEnv,
       },
     },
   );
@@ -160,9 +163,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const databaseUrl = withDatabase(options.adminDatabaseUrl, dbName);
   await isolateUserIds(databaseUrl);
 
+  const gatewayPort = await freePort();
   let fastapi: Awaited<ReturnType<typeof startFastApi>>;
   try {
-    fastapi = await startFastApi(upstreamSecret, upstreamAudience);
+    fastapi = await startFastApi(upstreamSecret, upstreamAudience, options.fastapiEnv?.(`http://127.0.0.1:${gatewayPort}`));
   } catch (err) {
     await dropDatabase(options.adminDatabaseUrl, dbName).catch(() => {});
     throw err;
@@ -205,7 +209,6 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     return report;
   };
 
-  const gatewayPort = await freePort();
   try {
     const upstreamUrl = options.upstreamUrl ? await options.upstreamUrl(fastapi.url) : fastapi.url;
     const env: Record<string, string> = {
