@@ -34,14 +34,24 @@ function closer(server: http.Server): () => Promise<void> {
     });
 }
 
-export async function startFrontServer(fastapiUrl: string): Promise<FrontServer> {
+/** A static file the front server serves on GET (path → content type and body). */
+export type StaticFiles = Record<string, { type: string; body: string }>;
+
+export async function startFrontServer(fastapiUrl: string, files: StaticFiles = {}): Promise<FrontServer> {
   const target = new URL(fastapiUrl);
   const seen: SeenRequest[] = [];
   const server = http.createServer((req, res) => {
     seen.push({ method: req.method ?? "", url: req.url ?? "", headers: req.headers });
-    if (req.method === "GET" && (req.url ?? "").split("?")[0] === "/public/app.html") {
+    const pathOnly = (req.url ?? "").split("?")[0] ?? "";
+    if (req.method === "GET" && pathOnly === "/public/app.html") {
       res.writeHead(200, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" });
       res.end(APP_HTML);
+      return;
+    }
+    const file = req.method === "GET" ? files[pathOnly] : undefined;
+    if (file) {
+      res.writeHead(200, { "content-type": file.type, "cache-control": "no-store" });
+      res.end(file.body);
       return;
     }
     const upstream = http.request(
