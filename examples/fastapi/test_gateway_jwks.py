@@ -33,6 +33,36 @@ gateway_auth.log.setLevel("CRITICAL")
 gateway_jwks.log.setLevel("CRITICAL")
 NOW = 1793534400
 
+# Signed by the gateway's TypeScript signer (src/proxy/assertion.ts, jose) under Node 22 with
+# a fresh key of each algorithm, claims sub "42", sid "sess-1", GET /api/me, at NOW:
+#   createAssertionSigner({ secret: "", privateKey: async () => ({ alg, kid, key }),
+#                           audience: "upstream", issuer: "https://gateway.test" }).sign(..., NOW * 1000)
+TS_SIGNED = {
+    "EdDSA": {
+        "jwk": {
+            "kty": "OKP",
+            "crv": "Ed25519",
+            "x": "I7ZOp8ERXUHJumTVYXiwe47lnnith2-eWCvgslz0ZZ8",
+            "kid": "qj_8DajGDZ65rGFPW07pWof59paIli4RPF35GD86dWA",
+            "alg": "EdDSA",
+            "use": "sig"
+        },
+        "token": "eyJhbGciOiJFZERTQSIsInR5cCI6IkpXVCIsImtpZCI6InFqXzhEYWpHRFo2NXJHRlBXMDdwV29mNTlwYUlsaTRSUEYzNUdEODZkV0EifQ.eyJzaWQiOiJzZXNzLTEiLCJlbWFpbCI6ImFuYUBleGFtcGxlLmNvbSIsImVtYWlsX3ZlcmlmaWVkIjp0cnVlLCJyb2xlcyI6WyJ1c2VyIl0sIm10aCI6IkdFVCIsInB0aCI6Ii9hcGkvbWUiLCJyaWQiOiJyaWQtMSIsImlzcyI6Imh0dHBzOi8vZ2F0ZXdheS50ZXN0IiwiYXVkIjoidXBzdHJlYW0iLCJzdWIiOiI0MiIsImp0aSI6ImEzOWNmNTE5LTVjNmYtNGYzYy1iODM3LTVmZmEwNjY1YzY0MyIsImlhdCI6MTc5MzUzNDQwMCwibmJmIjoxNzkzNTM0NDAwLCJleHAiOjE3OTM1MzQ0NjB9.AyMBtnbpZDFgYMUHP9MC1Q_lfYXUrFGgEs5Sw_T6iTouHcboiGbsS002AYYTR5jK-qkT6fqAbpqu0tSMVak3CA"
+    },
+    "ES256": {
+        "jwk": {
+            "kty": "EC",
+            "crv": "P-256",
+            "x": "N_2c6kh9GpPatDzldOdvokA5UhPAfjP6Z4pN_32i5_k",
+            "y": "LnKjoGSjLslHLP99dy7B-sieugXv_3CT2-RyLkJmzy8",
+            "kid": "95Yh8Wcu2Pe1UDThycrT1hvKBKKlSaCfTx_K9BBOUmc",
+            "alg": "ES256",
+            "use": "sig"
+        },
+        "token": "eyJhbGciOiJFUzI1NiIsInR5cCI6IkpXVCIsImtpZCI6Ijk1WWg4V2N1MlBlMVVEVGh5Y3JUMWh2S0JLS2xTYUNmVHhfSzlCQk9VbWMifQ.eyJzaWQiOiJzZXNzLTEiLCJlbWFpbCI6ImFuYUBleGFtcGxlLmNvbSIsImVtYWlsX3ZlcmlmaWVkIjp0cnVlLCJyb2xlcyI6WyJ1c2VyIl0sIm10aCI6IkdFVCIsInB0aCI6Ii9hcGkvbWUiLCJyaWQiOiJyaWQtMSIsImlzcyI6Imh0dHBzOi8vZ2F0ZXdheS50ZXN0IiwiYXVkIjoidXBzdHJlYW0iLCJzdWIiOiI0MiIsImp0aSI6IjhhMGFjMDdiLWFjOTktNDBmZC05ZDNjLTU1NWJhN2ZlMWNkMCIsImlhdCI6MTc5MzUzNDQwMCwibmJmIjoxNzkzNTM0NDAwLCJleHAiOjE3OTM1MzQ0NjB9.bJaDW0Z344SBZCrju_irB9ia8v0WXCAjAw1iEKgHmdcn2IwW7fhQaL_bzT_XCaOGp-ApjQyybAOR-fYINvTsBg"
+    }
+}
+
 
 def b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
@@ -167,6 +197,23 @@ class JwksVerification(unittest.TestCase):
         for bad in (claims(aud="api"), claims(exp=NOW - 60, iat=NOW - 120, nbf=NOW - 120), claims(sub="")):
             with self.assertRaises(InvalidAssertion):
                 verify_assertion(key.sign(bad), s, NOW)
+
+
+class CrossLanguage(unittest.TestCase):
+    def test_the_gateways_own_assertions_verify_from_its_public_keys(self) -> None:
+        for alg, fixture in TS_SIGNED.items():
+            with self.subTest(alg=alg):
+                s = settings_for(alg, FakeFetcher([fixture["jwk"]]))
+                got = verify_assertion(fixture["token"], s, NOW + 1)
+                self.assertEqual((got["sub"], got["sid"], got["mth"], got["pth"]), ("42", "sess-1", "GET", "/api/me"))
+                # The same bytes under the other algorithm's pin, or one bit off, are refused.
+                other = "ES256" if alg == "EdDSA" else "EdDSA"
+                with self.assertRaises(InvalidAssertion):
+                    verify_assertion(fixture["token"], settings_for(other, FakeFetcher([fixture["jwk"]])), NOW + 1)
+                head, body, sig = fixture["token"].split(".")
+                flipped = sig[:-2] + ("A" if sig[-2] != "A" else "B") + sig[-1]
+                with self.assertRaises(InvalidAssertion):
+                    verify_assertion(f"{head}.{body}.{flipped}", s, NOW + 1)
 
 
 class JwksForgeries(unittest.TestCase):
