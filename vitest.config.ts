@@ -1,5 +1,13 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
+import { isolatedWranglerConfig } from "./scripts/lib/test-wrangler-config.mjs";
+
+const ROOT = fileURLToPath(new URL(".", import.meta.url));
+// No usage metrics from wrangler, no network fetch of request.cf data by Miniflare: the suite
+// runs offline and the same everywhere (CI sets nothing of its own).
+process.env.WRANGLER_SEND_METRICS ??= "false";
+process.env.CLOUDFLARE_CF_FETCH_ENABLED ??= "false";
 
 /** Variables every workerd test starts from; a test file overrides what it tests. */
 const TEST_VARS = {
@@ -18,7 +26,9 @@ export default defineConfig({
       {
         plugins: [
           cloudflareTest(async ({ inject }) => ({
-            wrangler: { configPath: "./wrangler.toml" },
+            // A copy of wrangler.toml in a folder without .dev.vars or .env: the developer's own
+            // configuration never reaches the tests (scripts/lib/test-wrangler-config.mjs).
+            wrangler: { configPath: isolatedWranglerConfig(ROOT) },
             miniflare: {
               bindings: {
                 ...TEST_VARS,
@@ -41,6 +51,15 @@ export default defineConfig({
           globalSetup: ["test/setup/global.ts"],
           testTimeout: 30000,
           hookTimeout: 60000,
+        },
+      },
+      {
+        test: {
+          // Node-side tooling (prerequisites installer, dev-stack record, test isolation).
+          name: "node",
+          environment: "node",
+          include: ["test/node/**/*.test.ts"],
+          testTimeout: 60000,
         },
       },
       {

@@ -3,6 +3,8 @@
 // and wrangler dev / workerd), on a fresh database of the e2e Postgres server.
 // Everything binds to 127.0.0.1; stop() stops it all and proves it did.
 import { randomBytes } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
@@ -99,7 +101,8 @@ async function dropDatabase(adminUrl: string, name: string): Promise<void> {
 }
 
 /**
- * dev.mjs persists KV and Durable Objects in .data/wrangler whatever the database, and some of
+ * Each stack keeps its KV and Durable Object state in a temporary folder of its own (DEV_DATA_DIR),
+ * named by the database's identity; before that, dev.mjs persisted it in .data/wrangler, and some of
  * that state is keyed by user id (the refresh limiter `refresh:<id>`, revoke-before markers).
  * A fresh database numbers users from 1 again, so its user 1 would inherit the counters of every
  * earlier user 1 (earlier runs, the developer's own stack). Migrating first (dev.mjs then finds
@@ -164,6 +167,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   await isolateUserIds(databaseUrl);
 
   const gatewayPort = await freePort();
+  // The stack's own state folder and vars file: never the working folder's .data/ or .dev.vars.
+  const stateDir = await mkdtemp(path.join(tmpdir(), "gateway-e2e-dev-"));
   let fastapi: Awaited<ReturnType<typeof startFastApi>>;
   try {
     fastapi = await startFastApi(upstreamSecret, upstreamAudience, options.fastapiEnv?.(`http://127.0.0.1:${gatewayPort}`));
@@ -188,6 +193,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const fastapiResult = await stopGroup(fastapi.proc, "SIGTERM", { graceMs: 10_000 });
     const fastapiPortClosed = await portIsClosed(fastapi.port);
     await dropDatabase(options.adminDatabaseUrl, dbName).catch(() => {});
+    await rm(stateDir, { recursive: true, force: true }).catch(() => {});
     const report: StackStopReport = {
       gateway,
       fastapi: fastapiResult,
@@ -214,6 +220,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const env: Record<string, string> = {
       ...(process.env as Record<string, string>),
       PORT: String(gatewayPort),
+      DEV_DATA_DIR: path.join(stateDir, "data"),
+      DEV_VARS_FILE: path.join(stateDir, ".dev.vars"),
       DATABASE_URL: databaseUrl,
       UPSTREAM_URL: upstreamUrl,
       UPSTREAM_SECRET: upstreamSecret,

@@ -1,0 +1,1 @@
+export function isolatedWranglerConfig(root: string, outDir?: string): string;
