@@ -51,6 +51,9 @@ if (!(await portIsFree(port))) {
 console.log(`[example:fastapi] serving examples/fastapi on ${url.origin} (the gateway's UPSTREAM_URL) with its UPSTREAM_SECRET`);
 const child = spawn(PYTHON, ["-m", "uvicorn", "app:app", "--host", "127.0.0.1", "--port", String(port)], {
   cwd: path.join(ROOT, "examples", "fastapi"),
+  // Its own process group: a terminal's Ctrl-C reaches this script only, which passes it on
+  // once (uvicorn given SIGINT twice aborts its shutdown with a traceback).
+  detached: true,
   stdio: "inherit",
   env: {
     ...process.env,
@@ -61,4 +64,5 @@ const child = spawn(PYTHON, ["-m", "uvicorn", "app:app", "--host", "127.0.0.1", 
   },
 });
 for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(signal, () => child.kill(signal));
+process.on("exit", () => child.exitCode === null && child.kill("SIGTERM"));
 child.on("exit", (code, signal) => process.exit(code ?? (signal ? 0 : 1)));

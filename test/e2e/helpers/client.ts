@@ -8,7 +8,7 @@ export interface Answer<T = any> {
   text: string;
 }
 
-/** A fresh, unique email (lockouts and rate limits are keyed by email/IP and persist in .data/wrangler). */
+/** A fresh, unique email (lockouts and rate limits are keyed by email/IP and live as long as the stack's state folder). */
 export function uniqueEmail(label: string): string {
   return `${label}.${Date.now().toString(36)}.${randomBytes(4).toString("hex")}@example.com`;
 }
