@@ -9,6 +9,7 @@
 import { ConfigError, checkSecret, parsePolicy, Reader, type RawEnv } from "./config-reader";
 import { compileGlobs, type PathMatcher } from "./proxy/globs";
 import { signingConfig, type SigningConfig } from "./auth/signing-config";
+import { NO_ROLE_RULES, parseRoleRules, type RoleRules } from "./proxy/role-rules";
 
 export { ConfigError, parsePolicy, type RawEnv };
 
@@ -62,6 +63,7 @@ export interface Config {
     forgotEmail: RatePolicy;
     verify: RatePolicy;
     api?: RatePolicy;
+    admin: RatePolicy;
   };
   lockoutThreshold: number;
   lockoutSeconds: number;
@@ -71,6 +73,10 @@ export interface Config {
   mailFrom: string;
   resendApiKey?: string;
   auditRetentionDays: number;
+  /** The admin API also needs a session with MFA (`amr` holds `mfa`). */
+  adminRequireMfa: boolean;
+  /** ROLE_RULES, parsed once: roles a protected path requires at the edge. */
+  roleRules: RoleRules;
   cookies: {
     secure: boolean;
     accessName: string;
@@ -144,6 +150,9 @@ export function parseConfig(env: RawEnv): Config {
     r.problems.push("PUBLIC_PATHS must be comma-separated paths starting with / (globs * and **)");
   }
 
+  const roleRulesParsed = parseRoleRules(r.str("ROLE_RULES"));
+  if (!roleRulesParsed.ok) r.problems.push(...roleRulesParsed.problems);
+
   const apiPolicyRaw = r.str("RATE_LIMIT_API");
   const config: Config = {
     environment,
@@ -183,6 +192,7 @@ export function parseConfig(env: RawEnv): Config {
       forgotEmail: r.policy("RATE_LIMIT_FORGOT_EMAIL", "3/1h"),
       verify: r.policy("RATE_LIMIT_VERIFY", "5/1h"),
       api: apiPolicyRaw && apiPolicyRaw !== "off" ? r.policy("RATE_LIMIT_API", "600/1m") : undefined,
+      admin: r.policy("RATE_LIMIT_ADMIN", "300/1m"),
     },
     lockoutThreshold: r.int("LOCKOUT_THRESHOLD", 10, 1, 1000),
     lockoutSeconds: r.int("LOCKOUT_SECONDS", 900, 1, 86400 * 30),
@@ -192,6 +202,8 @@ export function parseConfig(env: RawEnv): Config {
     mailFrom: r.str("MAIL_FROM") ?? "TDAH Assistant <no-reply@localhost>",
     resendApiKey,
     auditRetentionDays: r.int("AUDIT_RETENTION_DAYS", 90, 1, 3650),
+    adminRequireMfa: r.bool("ADMIN_REQUIRE_MFA", true),
+    roleRules: roleRulesParsed.ok ? roleRulesParsed : NO_ROLE_RULES,
     cookies: {
       secure,
       accessName: secure ? "__Host-access" : "access",

@@ -23,6 +23,8 @@ export const ERROR_CODES = {
   csrf_failed: { status: 403, title: "Cross-site request refused" },
   forbidden: { status: 403, title: "Forbidden" },
   not_found: { status: 404, title: "Not found" },
+  mfa_required: { status: 403, title: "Multi-factor authentication required" },
+  conflict: { status: 409, title: "Conflict" },
   payload_too_large: { status: 413, title: "Payload too large" },
   method_not_allowed: { status: 405, title: "Method not allowed" },
   bad_path: { status: 400, title: "Bad path" },

@@ -1,10 +1,11 @@
 /**
  * Revocation state in Workers KV, read on every protected request:
  * `j:<jti>` (a logged-out access token), `s:<sid>` (a revoked session), and
- * `u:<sub>` (the user's revoked-before time, epoch seconds: tokens issued in an
- * earlier second are refused; the same second is covered by the session keys
- * written at the same time). Entries expire once every token they could
- * refuse has expired anyway.
+ * `u:<sub>` (the user's revoked-before time, epoch seconds, possibly with a
+ * fraction: tokens issued before it are refused, to the millisecond when the
+ * token's jti carries one (auth/jti.ts); a whole-second time leaves the same
+ * second to the session keys written with it). Entries expire once every
+ * token they could refuse has expired anyway.
  */
 import { DependencyError } from "./errors";
 
@@ -13,6 +14,8 @@ export interface RevocationCheck {
   sid: string;
   sub: string;
   iat: number;
+  /** Issuance time in ms (auth/jti.ts); `iat * 1000` when unknown. */
+  issuedMs?: number;
 }
 
 export interface RevocationStore {
@@ -20,6 +23,7 @@ export interface RevocationStore {
   isRevoked(token: RevocationCheck): Promise<boolean>;
   revokeToken(jti: string, ttlSeconds: number): Promise<void>;
   revokeSessions(sids: readonly string[], ttlSeconds: number): Promise<void>;
+  /** Refuses the user's tokens issued before `epochSeconds` (a fraction counts: `nowMs / 1000`). */
   revokeUserBefore(sub: string, epochSeconds: number, ttlSeconds: number): Promise<void>;
   ping(): Promise<void>;
 }
@@ -53,7 +57,7 @@ export function kvRevocationStore(kv: KVNamespace): RevocationStore {
       }
       if (found.get(`j:${t.jti}`) != null || found.get(`s:${t.sid}`) != null) return true;
       const before = found.get(`u:${t.sub}`);
-      return before != null && t.iat < Number(before);
+      return before != null && (t.issuedMs ?? t.iat * 1000) / 1000 < Number(before);
     },
     revokeToken: (jti, ttl) => put(`j:${jti}`, "1", ttl),
     async revokeSessions(sids, ttl) {

@@ -19,6 +19,7 @@ import { GatewayError } from "../errors";
 import { keyRing } from "./key-ring";
 
 export { keyIdFor } from "./key-ring";
+import { newJti } from "./jti";
 
 export const MAX_TOKEN_LENGTH = 4096;
 const CLOCK_TOLERANCE_SECONDS = 5;
@@ -37,6 +38,8 @@ export interface AccessClaims {
   email: string;
   email_verified: boolean;
   roles: string[];
+  /** RFC 8176 methods of the session; absent on tokens minted before MFA existed. */
+  amr?: string[];
   iat: number;
   exp: number;
 }
@@ -82,7 +85,9 @@ function toClaims(p: JWTPayload): AccessClaims {
   ) {
     throw invalid();
   }
-  return { sub, sid, jti, email, email_verified: verified, roles, iat, exp };
+  const amr = p["amr"];
+  if (amr !== undefined && !isStringArray(amr)) throw invalid();
+  return { sub, sid, jti, email, email_verified: verified, roles, ...(amr ? { amr } : {}), iat, exp };
 }
 
 function createService(config: Config): AccessTokenService {
@@ -93,7 +98,7 @@ function createService(config: Config): AccessTokenService {
       const { alg, signKid, signKey } = await keys();
       const iat = Math.floor(nowMs / 1000);
       const exp = iat + config.accessTokenTtl;
-      const jti = crypto.randomUUID();
+      const jti = newJti(nowMs);
       const token = await new SignJWT({
         sid: sessionId,
         email: subject.email,

@@ -8,6 +8,7 @@ import type { Context } from "hono";
 import { GatewayError } from "../errors";
 import type { AppEnv, Principal } from "../http/types";
 import { accessTokenService } from "./access-tokens";
+import { jtiIssuedMs } from "./jti";
 import { readAccessCookie } from "./cookies";
 import { assertSameOrigin, isUnsafeMethod } from "./csrf";
 
@@ -47,7 +48,13 @@ export async function verifyPresented(c: Context<AppEnv>, presented: PresentedTo
     if (err instanceof GatewayError) throw withChallenge(err);
     throw err;
   }
-  const revoked = await deps.revocations.isRevoked({ jti: claims.jti, sid: claims.sid, sub: claims.sub, iat: claims.iat });
+  const revoked = await deps.revocations.isRevoked({
+    jti: claims.jti,
+    sid: claims.sid,
+    sub: claims.sub,
+    iat: claims.iat,
+    issuedMs: jtiIssuedMs(claims.jti, claims.iat),
+  });
   if (revoked) throw withChallenge(new GatewayError("token_revoked", "The access token has been revoked"));
   if (presented.via === "cookie" && isUnsafeMethod(c.req.method)) assertSameOrigin(c.req.raw, deps.config);
   return {
@@ -57,6 +64,7 @@ export async function verifyPresented(c: Context<AppEnv>, presented: PresentedTo
     email: claims.email,
     emailVerified: claims.email_verified,
     roles: claims.roles,
+    ...(claims.amr ? { amr: claims.amr } : {}),
     issuedAt: claims.iat,
     expiresAt: claims.exp,
     via: presented.via,

@@ -17,6 +17,7 @@ import {
 import { jwksHandler } from "./handlers/jwks";
 import { healthHandler } from "./health";
 import { resetPasswordPage, verifyEmailPage } from "../pages";
+import { adminRoutes } from "../admin/routes";
 
 const ROUTES: RouteShape[] = [
   { path: "/health", methods: ["GET"] },
@@ -55,6 +56,7 @@ export function authRoutes(): Hono<AppEnv> {
   r.get("/email/verify", () => verifyEmailPage());
   r.post("/email/verify", verifyEmailHandler);
   r.post("/email/verify/request", requestVerificationHandler);
+  r.route("/admin", adminRoutes());
   r.all("*", fallbackHandler(ROUTES, "/auth"));
   return r;
 }

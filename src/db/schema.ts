@@ -52,6 +52,8 @@ export const authEvents = pgTable("auth_events", {
   id: bigserial("id", { mode: "number" }).primaryKey(),
   eventType: text("event_type").notNull(),
   userId: bigint("user_id", { mode: "number" }),
+  /** The admin who acted (migrations/0004_admin.sql); NULL for a user's own actions. */
+  actorId: bigint("actor_id", { mode: "number" }),
   ipAddress: text("ip_address"),
   userAgent: text("user_agent"),
   detail: jsonb("detail").$type<Record<string, unknown>>().notNull().default({}),
@@ -60,3 +62,4 @@ export const authEvents = pgTable("auth_events", {
 
 export type UserRow = typeof users.$inferSelect;
 export type TokenRow = typeof authTokens.$inferSelect;
+export type AuthEventRow = typeof authEvents.$inferSelect;

@@ -32,6 +32,12 @@ function globToRegExp(glob: string): RegExp {
   return new RegExp(`^${re}$`);
 }
 
+/** Compiles one glob (throws when it does not start with `/`). */
+export function compileGlob(glob: string): PathMatcher {
+  const re = globToRegExp(glob);
+  return (path) => re.test(path);
+}
+
 /** Compiles the globs once; the returned matcher is cheap on the request path. */
 export function compileGlobs(globs: readonly string[]): PathMatcher {
   const patterns = globs.map(globToRegExp);

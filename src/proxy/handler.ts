@@ -16,6 +16,7 @@ import { downstreamResponseHeaders, injectIdentity, upstreamRequestHeaders } fro
 import { loginRedirectUrl, safeNextPath } from "./next";
 import { callUpstream } from "./upstream";
 import { enforceApiLimit } from "./api-limit";
+import { enforceRoleRules } from "./role-check";
 
 function isBrowserNavigation(c: Context<AppEnv>): boolean {
   return c.req.method === "GET" && (c.req.header("accept") ?? "").includes("text/html");
@@ -33,12 +34,15 @@ async function decide(c: Context<AppEnv>): Promise<Principal | undefined> {
   if (config.publicPaths(c.req.path)) return undefined;
   const presented = presentedAccessToken(c);
   if (!presented) {
-    if (config.authMode === "optional") return undefined;
+    // A path under ROLE_RULES needs a token even in optional mode: roles only come from one.
+    if (config.authMode === "optional" && !config.roleRules.rolesFor(c.req.path)) return undefined;
     throw new GatewayError("unauthorized", "Authentication is required", {
       headers: { "www-authenticate": "Bearer" },
     });
   }
-  return verifyPresented(c, presented);
+  const principal = await verifyPresented(c, presented);
+  enforceRoleRules(config.roleRules, c.req.path, principal);
+  return principal;
 }
 
 export async function proxyHandler(c: Context<AppEnv>): Promise<Response> {
