@@ -26,7 +26,7 @@ from typing import Any, Dict, List, Optional
 
 from fastapi import Depends, FastAPI, HTTPException, Request, WebSocket, WebSocketDisconnect
 
-from gateway_auth import GatewayUser, current_user, optional_user, websocket_user
+from gateway_auth import GatewayUser, current_user, optional_user, require_roles, websocket_user
 
 AUTH_MODE = os.environ.get("AUTH_MODE", "required")
 user_or_anonymous = optional_user if AUTH_MODE == "optional" else current_user
@@ -52,6 +52,11 @@ def health() -> Dict[str, str]:
 @app.get("/api/me")
 def me(user: GatewayUser = Depends(current_user)) -> Dict[str, Any]:
     return user_json(user)
+
+
+@app.get("/api/admin/whoami")
+def admin_whoami(user: GatewayUser = Depends(require_roles("admin"))) -> Dict[str, Any]:
+    return {"user": user_json(user), "admin": True}
 
 
 @app.post("/api/echo")

@@ -48,6 +48,10 @@ Usage::
     def me(user: GatewayUser = Depends(current_user)):
         return {"id": user.id, "roles": list(user.roles)}
 
+    @app.get("/api/admin/stats")   # 403 unless the user holds admin or support
+    def stats(user: GatewayUser = Depends(require_roles("admin", "support"))):
+        return {"by": user.id}
+
     @app.get("/api/feed")          # AUTH_MODE=optional at the gateway
     def feed(user: GatewayUser | None = Depends(optional_user)):
         return {"anonymous": user is None}
@@ -89,6 +93,7 @@ __all__ = [
     "decode_header_value",
     "decode_roles",
     "optional_user",
+    "require_roles",
     "verify_assertion",
     "websocket_user",
 ]
@@ -425,3 +430,27 @@ async def websocket_user(websocket: WebSocket) -> Optional[GatewayUser]:
     if user is None:
         await websocket.close(code=1008)
     return user
+
+
+_ROLE_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
+
+
+def require_roles(*roles: str):
+    """FastAPI dependency factory: the verified user if they hold *one* of ``roles``.
+
+    Like the gateway's ``ROLE_RULES`` (``/api/admin/**=admin|support``): 401 when the
+    request did not come through the gateway, 403 when the user holds none of the
+    roles. The roles come from the signed assertion, never from a plain header.
+    Role names are checked when the dependency is built (a typo fails at import).
+    """
+    if not roles or not all(isinstance(r, str) and _ROLE_NAME.match(r) for r in roles):
+        raise ValueError("require_roles needs role names matching ^[a-z][a-z0-9_-]{0,31}$")
+    wanted = frozenset(roles)
+
+    async def roles_required(conn: HTTPConnection) -> GatewayUser:
+        user = await current_user(conn)
+        if wanted.isdisjoint(user.roles):
+            raise HTTPException(status_code=status.HTTP_403_FORBIDDEN, detail="This needs one of the roles: " + ", ".join(sorted(wanted)))
+        return user
+
+    return roles_required

@@ -291,6 +291,52 @@ class DependencyTest(unittest.TestCase):
             GatewaySettings.from_env({})
 
 
+class RequireRolesTest(unittest.TestCase):
+    def setUp(self) -> None:
+        gateway_auth.configure(SETTINGS)
+
+    def tearDown(self) -> None:
+        gateway_auth.configure(None)
+
+    def run_dep(self, dep: Any, conn: HTTPConnection) -> Any:
+        return asyncio.run(dep(conn))
+
+    def token(self, roles: List[str]) -> str:
+        return sign(claims(iat=None, nbf=None, exp=None, roles=roles) | _now_claims())
+
+    def test_admits_a_user_holding_one_of_the_roles(self) -> None:
+        dep = gateway_auth.require_roles("admin", "support")
+        for roles in (["user", "admin"], ["support"]):
+            user = self.run_dep(dep, connection([("x-auth-assertion", self.token(roles))]))
+            self.assertEqual(user.roles, tuple(roles))
+
+    def test_refuses_a_user_without_them_with_403(self) -> None:
+        dep = gateway_auth.require_roles("admin")
+        for roles in ([], ["user"], ["admins"], ["Admin"]):
+            with self.assertRaises(HTTPException) as ctx:
+                self.run_dep(dep, connection([("x-auth-assertion", self.token(roles))]))
+            self.assertEqual(ctx.exception.status_code, 403)
+
+    def test_reads_roles_from_the_assertion_not_the_plain_header(self) -> None:
+        dep = gateway_auth.require_roles("admin")
+        headers = [("x-auth-assertion", self.token(["user"])), ("x-user-roles", "admin")]
+        with self.assertRaises(HTTPException) as ctx:
+            self.run_dep(dep, connection(headers))
+        self.assertEqual(ctx.exception.status_code, 403)
+
+    def test_refuses_a_request_that_did_not_come_through_the_gateway_with_401(self) -> None:
+        dep = gateway_auth.require_roles("admin")
+        for headers in ([], [("x-user-roles", "admin"), ("x-user-id", "1")], [("x-auth-assertion", "forged")]):
+            with self.assertRaises(HTTPException) as ctx:
+                self.run_dep(dep, connection(headers))
+            self.assertEqual(ctx.exception.status_code, 401)
+
+    def test_bad_role_names_fail_when_the_dependency_is_built(self) -> None:
+        for roles in ((), ("Admin",), ("a b",), ("",)):
+            with self.assertRaises(ValueError):
+                gateway_auth.require_roles(*roles)
+
+
 class HeaderDecodingTest(unittest.TestCase):
     def test_decodes_the_gateway_encoding(self) -> None:
         self.assertEqual(decode_header_value("jos%C3%A9@ex%C3%A4mple.com"), "josé@exämple.com")
