@@ -37,3 +37,6 @@ BEGIN
   END IF;
 END
 $$;
+
+-- `npm run admin -- list <role>` (and any "who holds this role" query): roles @> ARRAY[role].
+CREATE INDEX IF NOT EXISTS users_roles_idx ON users USING gin (roles);
