@@ -64,7 +64,8 @@ describe("who may call the admin API", () => {
         headers: { cookie: `__Host-access=${access}`, "content-type": "application/json", ...headers },
         body: JSON.stringify({ roles: ["user", "editor"] }),
       });
-    for (const headers of [{}, { origin: "https://evil.example" }, { "sec-fetch-site": "cross-site" }]) {
+    const refused: Record<string, string>[] = [{}, { origin: "https://evil.example" }, { "sec-fetch-site": "cross-site" }];
+    for (const headers of refused) {
       const res = await send(headers);
       expect(res.status).toBe(403);
       expect(await code(res)).toBe("csrf_failed");
