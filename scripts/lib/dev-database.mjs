@@ -62,7 +62,7 @@ const localUrl = (port) => `postgres://${PG_USER}:${PG_PASSWORD}@127.0.0.1:${por
  */
 export async function openDevDatabase({ root, env = process.env, log = () => {} }) {
   if (env.DATABASE_URL) return { url: env.DATABASE_URL, source: "DATABASE_URL", close: async () => {} };
-  const dataDir = env.GATEWAY_DATA_DIR ? path.resolve(env.GATEWAY_DATA_DIR) : path.join(root, ".data");
+  const dataDir = env.DEV_DATA_DIR ? path.resolve(env.DEV_DATA_DIR) : path.join(root, ".data");
   const recorded = recordedUrl(dataDir);
   if (recorded && (await reachable(recorded))) {
     return { url: recorded, source: "the running npm run dev (dev-stack.json)", close: async () => {} };

@@ -24,7 +24,7 @@ interface Outcome {
 }
 
 async function cli(args: string[], env: Record<string, string | undefined>): Promise<Outcome> {
-  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== "DATABASE_URL" && k !== "GATEWAY_DATA_DIR"));
+  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== "DATABASE_URL" && k !== "DEV_DATA_DIR"));
   try {
     const { stdout, stderr } = await exec(process.execPath, [SCRIPT, ...args], { env: { ...base, ...env }, timeout: 60000 });
     return { code: 0, stdout, stderr };
@@ -143,7 +143,7 @@ describe("npm run admin against the dev stack's database (no DATABASE_URL)", () 
   });
 
   it("starts the stopped dev PostgreSQL for the command and stops it after", async () => {
-    const out = await cli(["grant", "ada@example.com", "support"], { GATEWAY_DATA_DIR: dir });
+    const out = await cli(["grant", "ada@example.com", "support"], { DEV_DATA_DIR: dir });
     expect(out.code, out.stderr).toBe(0);
     expect(out.stderr).toContain("started for this command");
     expect(out.stdout).toContain("granted support to ada@example.com");
@@ -154,7 +154,7 @@ describe("npm run admin against the dev stack's database (no DATABASE_URL)", () 
     const port = await freePort();
     const running = await startEmbeddedPostgres({ dir: path.join(dir, "postgres"), port });
     try {
-      const out = await cli(["list", "support"], { GATEWAY_DATA_DIR: dir });
+      const out = await cli(["list", "support"], { DEV_DATA_DIR: dir });
       expect(out.code, out.stderr).toBe(0);
       expect(out.stderr).toContain(`PostgreSQL on port ${port}`);
       expect(out.stdout).toContain("ada@example.com");
@@ -174,7 +174,7 @@ describe("npm run admin against the dev stack's database (no DATABASE_URL)", () 
     try {
       const { writeFile } = await import("node:fs/promises");
       await writeFile(path.join(recDir, "dev-stack.json"), JSON.stringify({ databaseUrl: url }));
-      const out = await cli(["grant", "bob@example.com", "ops"], { GATEWAY_DATA_DIR: recDir });
+      const out = await cli(["grant", "bob@example.com", "ops"], { DEV_DATA_DIR: recDir });
       expect(out.code, out.stderr).toBe(0);
       expect(out.stderr).toContain("dev-stack.json");
       expect(await rolesOf(url, "bob@example.com")).toEqual(["user", "admin", "ops"]);
@@ -186,7 +186,7 @@ describe("npm run admin against the dev stack's database (no DATABASE_URL)", () 
   it("says how to get a database when there is none", async () => {
     const empty = await mkdtemp(path.join(tmpdir(), "gateway-cli-none-"));
     try {
-      const out = await cli(["list", "admin"], { GATEWAY_DATA_DIR: empty });
+      const out = await cli(["list", "admin"], { DEV_DATA_DIR: empty });
       expect(out.code).toBe(3);
       expect(out.stderr).toContain("npm run dev");
     } finally {
