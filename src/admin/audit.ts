@@ -15,8 +15,7 @@ export type AdminEventType =
   | "admin_user_updated"
   | "admin_sessions_revoked"
   | "admin_unlocked"
-  | "admin_password_reset_sent"
-  | "admin_mfa_removed";
+  | "admin_password_reset_sent";
 
 export async function recordAdminEvent(
   c: Context<AppEnv>,
