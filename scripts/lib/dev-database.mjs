@@ -6,10 +6,11 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import pg from "pg";
+import { DEV_DATABASE_NAME, devDataDir, embeddedPostgresDir, readRunningStack } from "./dev-stack.mjs";
 import { freePort } from "./ports.mjs";
 import { PG_PASSWORD, PG_USER, startEmbeddedPostgres } from "./postgres.mjs";
 
-export const DEV_DATABASE = "gateway";
+export const DEV_DATABASE = DEV_DATABASE_NAME;
 
 async function reachable(url) {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
@@ -25,17 +26,10 @@ async function reachable(url) {
   }
 }
 
-/** The database URL in the dev stack's record, if it left one. */
+/** The database URL of the running stack's record (scripts/lib/dev-stack.mjs), if a stack runs. */
 function recordedUrl(dataDir) {
-  const file = path.join(dataDir, "dev-stack.json");
-  if (!existsSync(file)) return undefined;
-  try {
-    const record = JSON.parse(readFileSync(file, "utf8"));
-    const url = record.databaseUrl ?? record.database_url ?? record.DATABASE_URL ?? record.postgres?.url;
-    return typeof url === "string" && /^postgres(ql)?:\/\//.test(url) ? url : undefined;
-  } catch {
-    return undefined;
-  }
+  const url = readRunningStack(dataDir)?.databaseUrl;
+  return typeof url === "string" && /^postgres(ql)?:\/\//.test(url) ? url : undefined;
 }
 
 /** The port of a PostgreSQL running on `pgDir` (postmaster.pid: pid, dir, start, port, ...). */
@@ -62,12 +56,12 @@ const localUrl = (port) => `postgres://${PG_USER}:${PG_PASSWORD}@127.0.0.1:${por
  */
 export async function openDevDatabase({ root, env = process.env, log = () => {} }) {
   if (env.DATABASE_URL) return { url: env.DATABASE_URL, source: "DATABASE_URL", close: async () => {} };
-  const dataDir = env.DEV_DATA_DIR ? path.resolve(env.DEV_DATA_DIR) : path.join(root, ".data");
+  const dataDir = env.DEV_DATA_DIR ? path.resolve(root, env.DEV_DATA_DIR) : devDataDir(env);
   const recorded = recordedUrl(dataDir);
   if (recorded && (await reachable(recorded))) {
     return { url: recorded, source: "the running npm run dev (dev-stack.json)", close: async () => {} };
   }
-  const pgDir = path.join(dataDir, "postgres");
+  const pgDir = embeddedPostgresDir(dataDir);
   const port = runningPort(pgDir);
   if (port !== undefined && (await reachable(localUrl(port)))) {
     return { url: localUrl(port), source: `the running npm run dev (PostgreSQL on port ${port})`, close: async () => {} };

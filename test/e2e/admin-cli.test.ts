@@ -1,9 +1,9 @@
 // `npm run admin` (scripts/admin.mjs) against real PostgreSQL: through
 // DATABASE_URL, and through the dev stack's own data dir, both with its
 // PostgreSQL running and stopped (then the command starts and stops it).
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -164,21 +164,28 @@ describe("npm run admin against the dev stack's database (no DATABASE_URL)", () 
     }
   }, 120000);
 
-  it("uses the database the dev stack recorded in dev-stack.json", async () => {
+  it("uses the database a running dev stack recorded in dev-stack.json, and ignores a stale record", async () => {
     const name = `cli_rec_${crypto.randomUUID().replaceAll("-", "").slice(0, 8)}`;
     await ensureDatabase(adminUrl, name);
     const url = withDatabase(adminUrl, name);
     await migrate(url);
     await seed(url);
     const recDir = await mkdtemp(path.join(tmpdir(), "gateway-cli-rec-"));
+    // Stands in for `node scripts/dev.mjs`: the record's pid must be a live dev.mjs process.
+    const standIn = spawn(process.execPath, ["-e", "setTimeout(() => {}, 60000)", "dev.mjs"], { stdio: "ignore" });
     try {
-      const { writeFile } = await import("node:fs/promises");
-      await writeFile(path.join(recDir, "dev-stack.json"), JSON.stringify({ databaseUrl: url }));
+      await writeFile(path.join(recDir, "dev-stack.json"), JSON.stringify({ pid: standIn.pid, state: "ready", databaseUrl: url }));
       const out = await cli(["grant", "bob@example.com", "ops"], { DEV_DATA_DIR: recDir });
       expect(out.code, out.stderr).toBe(0);
       expect(out.stderr).toContain("dev-stack.json");
       expect(await rolesOf(url, "bob@example.com")).toEqual(["user", "admin", "ops"]);
+      standIn.kill();
+      await new Promise((resolve) => standIn.once("exit", resolve));
+      const stale = await cli(["list", "ops"], { DEV_DATA_DIR: recDir });
+      expect(stale.code).toBe(3);
+      expect(stale.stderr).toContain("npm run dev");
     } finally {
+      standIn.kill();
       await rm(recDir, { recursive: true, force: true });
     }
   });
