@@ -4,55 +4,34 @@
 // /auth/refresh reaches the gateway (counted from Chromium's own network
 // events and from the gateway's log), none is token_reused, every request
 // succeeds. Once with Web Locks, once with the BroadcastChannel fallback.
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page, type Request as PwRequest } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { ipAllocator, strongPassword, uniqueEmail } from "./helpers/client";
-import { startFrontServer, type FrontServer, type StaticFiles } from "./helpers/front-server";
-import { ROOT, startStack, type Stack } from "./helpers/stack";
+import { clientTestFiles } from "./helpers/client-build";
+import { startFrontServer, type FrontServer } from "./helpers/front-server";
+import { startStack, type Stack } from "./helpers/stack";
 
 const TTL_SECONDS = 3;
 const CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-sync"];
-const PAGE = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>client test</title></head><body>
-<script type="module">
-import * as auth from "/public/client/index.js";
-window.authLib = auth;
-document.title = "client ready";
-</script></body></html>`;
 
 let stack: Stack;
 let front: FrontServer | undefined;
 let browser: Browser | undefined;
 let context: BrowserContext;
 let tabs: Page[] = [];
-let buildDir: string;
+let cleanupBuild: (() => void) | undefined;
 const refreshes: { status: number | undefined; body: string }[] = [];
 const traffic: string[] = [];
 const email = uniqueEmail("client");
 const password = strongPassword();
 
-/** Builds client/ with the project's TypeScript into ES modules the page imports. */
-function buildClient(): StaticFiles {
-  buildDir = mkdtempSync(path.join(os.tmpdir(), "keys-client-"));
-  execFileSync(process.execPath, [path.join(ROOT, "node_modules/typescript/bin/tsc"), "-p", path.join(ROOT, "client/tsconfig.json"), "--outDir", buildDir], { stdio: "pipe" });
-  const files: StaticFiles = { "/public/client-test.html": { type: "text/html; charset=utf-8", body: PAGE } };
-  for (const name of readdirSync(buildDir)) {
-    if (!name.endsWith(".js")) continue;
-    // tsc keeps extensionless relative imports; the browser needs the .js.
-    const body = readFileSync(path.join(buildDir, name), "utf8").replace(/from "(\.\/[^"]+?)(?<!\.js)"/g, 'from "$1.js"');
-    files[`/public/client/${name}`] = { type: "text/javascript; charset=utf-8", body };
-  }
-  return files;
-}
-
 const refreshLines = () => stack.gateway.log.lines.filter((l) => l.includes('"event":"auth.refresh"')).length;
 const reuseLines = () => stack.gateway.log.lines.filter((l) => l.includes("refresh_reuse_detected")).length;
 
 beforeAll(async () => {
-  const files = buildClient();
+  const built = clientTestFiles("window.authLib = authLib;");
+  cleanupBuild = built.cleanup;
+  const files = built.files;
   stack = await startStack({
     adminDatabaseUrl: inject("e2eAdminDatabaseUrl"),
     name: "client",
@@ -91,7 +70,7 @@ afterAll(async () => {
     await stack?.stop();
   } finally {
     await front?.close();
-    if (buildDir) rmSync(buildDir, { recursive: true, force: true });
+    cleanupBuild?.();
   }
 });
 
