@@ -58,6 +58,7 @@ export default defineConfig({
           // Node-side tooling (prerequisites installer, dev-stack record, test isolation).
           name: "node",
           environment: "node",
+          silent: "passed-only",
           include: ["test/node/**/*.test.ts"],
           testTimeout: 60000,
         },
