@@ -18,6 +18,11 @@ const TEST_VARS = {
   UPSTREAM_SECRET: "a3f5c7e9b1d3f5a7c9e1b3d5f7a9c1e3b5d7f9a1c3e5b7d9f1a3c5e7b9d1f3a5",
   // Cost 4 keeps the suite fast; one test runs the production cost of 12.
   BCRYPT_COST: "4",
+  // Mail and events travel the real local Queue to the delivery sink (test/setup/delivery-sink.ts).
+  MAIL_TRANSPORT: "webhook",
+  MAIL_WEBHOOK_SECRET: "d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2",
+  EVENTS_WEBHOOK_SECRET: "e9d8c7b6a5f4e3d2c1b0a9f8e7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b2a1f0e9d8",
+  DELIVERY_RETRY_BASE_SECONDS: "1",
 };
 
 export default defineConfig({
@@ -39,6 +44,14 @@ export default defineConfig({
                 UPSTREAM_URL: inject("upstreamUrl"),
                 TEST_FAULT_PROXY: inject("faultProxy"),
                 TEST_FAULT_CONTROL: inject("faultControl"),
+                TEST_DELIVERY_SINK: inject("deliverySink"),
+                MAIL_WEBHOOK_URL: `${inject("deliverySink")}/mail`,
+                EVENTS_WEBHOOK_URL: `${inject("deliverySink")}/events`,
+              },
+              // wrangler.toml retries 10 times; 2 keeps the dead-letter test short.
+              queueConsumers: {
+                "tdah-gateway-delivery": { maxBatchTimeout: 1, maxRetries: 2, deadLetterQueue: "tdah-gateway-delivery-dlq" },
+                "tdah-gateway-delivery-dlq": { maxBatchTimeout: 1, maxRetries: 3 },
               },
             },
           })),

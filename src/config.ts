@@ -72,6 +72,11 @@ export interface Config {
   mailWebhookSecret?: string;
   mailFrom: string;
   resendApiKey?: string;
+  /** Account events webhook (API.md "Account events webhook"); both set or neither. */
+  eventsWebhookUrl?: string;
+  eventsWebhookSecret?: string;
+  /** First retry delay of a failed delivery, doubled per attempt (capped at an hour). */
+  deliveryRetryBaseSeconds: number;
   auditRetentionDays: number;
   /** The admin API also needs a session with MFA (`amr` holds `mfa`). */
   adminRequireMfa: boolean;
@@ -142,6 +147,15 @@ export function parseConfig(env: RawEnv): Config {
     r.problems.push("RESEND_API_KEY is required when MAIL_TRANSPORT=resend");
   }
 
+  const eventsWebhookUrl = r.url("EVENTS_WEBHOOK_URL", r.str("EVENTS_WEBHOOK_URL"))?.toString();
+  const eventsWebhookSecret = r.str("EVENTS_WEBHOOK_SECRET");
+  if (r.str("EVENTS_WEBHOOK_URL") && !eventsWebhookSecret) {
+    r.problems.push("EVENTS_WEBHOOK_SECRET is required when EVENTS_WEBHOOK_URL is set");
+  } else if (eventsWebhookSecret) {
+    if (!r.str("EVENTS_WEBHOOK_URL")) r.problems.push("EVENTS_WEBHOOK_URL is required when EVENTS_WEBHOOK_SECRET is set");
+    checkSecret(r, "EVENTS_WEBHOOK_SECRET", eventsWebhookSecret, production);
+  }
+
   const publicPathsRaw = r.str("PUBLIC_PATHS") ?? "/health";
   let publicPaths: PathMatcher = () => false;
   try {
@@ -201,6 +215,9 @@ export function parseConfig(env: RawEnv): Config {
     mailWebhookSecret,
     mailFrom: r.str("MAIL_FROM") ?? "TDAH Assistant <no-reply@localhost>",
     resendApiKey,
+    eventsWebhookUrl,
+    eventsWebhookSecret,
+    deliveryRetryBaseSeconds: r.int("DELIVERY_RETRY_BASE_SECONDS", 10, 0, 3600),
     auditRetentionDays: r.int("AUDIT_RETENTION_DAYS", 90, 1, 3650),
     adminRequireMfa: r.bool("ADMIN_REQUIRE_MFA", true),
     roleRules: roleRulesParsed.ok ? roleRulesParsed : NO_ROLE_RULES,

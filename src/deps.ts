@@ -7,6 +7,9 @@ import type { Config } from "./config";
 import { openDatabase, type Database, type DatabaseHandle } from "./db";
 import { passwordHasher } from "./auth/password-service";
 import type { PasswordHasher } from "./auth/passwords";
+import { deliverer } from "./delivery/deliver";
+import { createEvents, type Events } from "./delivery/events";
+import { directOutbox, queueOutbox, type Outbox } from "./delivery/outbox";
 import { createMailer } from "./mail";
 import type { Mailer } from "./mail/types";
 import { durableLockoutStore, durableRateLimiter, type LockoutStore, type RateLimiter } from "./ratelimit/limiter";
@@ -20,6 +23,10 @@ export interface Deps {
   limiter: RateLimiter;
   lockouts: LockoutStore;
   mailer: Mailer;
+  /** Mail and events go out through it (the delivery Queue); enqueue only after your change commits. */
+  outbox: Outbox;
+  /** Account events: `deps.events.emit("user.created", { user_id })` after the change commits. */
+  events: Events;
   passwords: PasswordHasher;
   /** Epoch milliseconds. */
   now(): number;
@@ -31,7 +38,9 @@ export interface Deps {
 
 export interface DepsOverrides {
   now?: () => number;
+  /** An in-memory mailer: mail is then sent directly (no Queue), for tests that read it. */
   mailer?: Mailer;
+  outbox?: Outbox;
   passwords?: (real: PasswordHasher) => PasswordHasher;
   revocations?: RevocationStore;
   limiter?: RateLimiter;
@@ -60,6 +69,13 @@ export function buildDeps(env: Env, ctx: WaitUntil, config: Config, overrides: D
     pending.push(settled);
     ctx.waitUntil(settled);
   };
+  const now = overrides.now ?? Date.now;
+  const mailer = overrides.mailer ?? createMailer(config);
+  const outbox =
+    overrides.outbox ??
+    (overrides.mailer || !env.DELIVERY_QUEUE
+      ? directOutbox(deliverer(config, { mailer }), now)
+      : queueOutbox(env.DELIVERY_QUEUE));
   return {
     config,
     db() {
@@ -70,9 +86,11 @@ export function buildDeps(env: Env, ctx: WaitUntil, config: Config, overrides: D
     limiter: overrides.limiter ?? durableRateLimiter(env.RATE_LIMITER),
     lockouts:
       overrides.lockouts ?? durableLockoutStore(env.RATE_LIMITER, config.lockoutThreshold, config.lockoutSeconds),
-    mailer: overrides.mailer ?? createMailer(config),
+    mailer,
+    outbox,
+    events: createEvents(config, outbox, defer, now),
     passwords: overrides.passwords ? overrides.passwords(passwordHasher(config)) : passwordHasher(config),
-    now: overrides.now ?? Date.now,
+    now,
     defer,
     close() {
       // Deferred work (audit rows, mail) may still need the pool: end it after them.

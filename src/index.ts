@@ -1,14 +1,18 @@
 /** The Worker: builds the app once and exports its handlers and the Durable Object class. */
 import { createApp } from "./app";
 import { runCleanup } from "./cleanup";
+import { createQueueHandler } from "./delivery/consumer";
 
 export { RateLimiterObject } from "./ratelimit/object";
+export { DeliveryLedger } from "./delivery/ledger-object";
 
 const app = createApp();
+const queue = createQueueHandler();
 
 export default {
   fetch: app.fetch,
   scheduled(controller, env, ctx) {
     ctx.waitUntil(runCleanup(env, controller.scheduledTime));
   },
+  queue,
 } satisfies ExportedHandler<Env>;

@@ -1,11 +1,14 @@
 /**
- * Sends an account email after the response is decided (waitUntil): its
- * latency and failures never change what the client sees. Links are built
- * from PUBLIC_URL only, never from the request's Host.
+ * Queues an account email after the response is decided (waitUntil): its
+ * latency and failures never change what the client sees. `prepare` runs
+ * first (it may commit a token), so the mail is enqueued only after that
+ * commit; delivery is at least once (src/delivery/). Links are built from
+ * PUBLIC_URL only, never from the request's Host.
  */
 import type { Context } from "hono";
 import type { AppEnv } from "../http/types";
-import { actionLink, renderMail, sendSafely } from "../mail";
+import { mailMessage } from "../delivery/messages";
+import { actionLink, renderMail } from "../mail";
 import type { MailKind } from "../mail/types";
 
 export interface Notice {
@@ -31,7 +34,7 @@ export function notify(c: Context<AppEnv>, prepare: () => Promise<Notice | undef
       const path = LINK_PATHS[notice.kind];
       const link = path && notice.token ? actionLink(deps.config.publicUrl, path, notice.token) : undefined;
       const message = renderMail(notice.kind, { to: notice.to, link, fullName: notice.fullName });
-      await sendSafely(deps.mailer, message);
+      await deps.outbox.send([mailMessage(message)]);
     })(),
   );
 }

@@ -12,17 +12,19 @@ export interface NamedMailer extends Mailer {
 }
 
 export type DeliveryFailure = "status" | "timeout" | "network";
+/** The mail transports, and `events` for the account events webhook. */
+export type DeliveryTransport = MailTransport | "events";
 
 /** A send that did not succeed; safe to log by name, status and reason. */
 export class MailDeliveryError extends Error {
-  readonly transport: MailTransport;
+  readonly transport: DeliveryTransport;
   readonly reason: DeliveryFailure;
   /** The HTTP status the endpoint answered, when it answered. */
   readonly status?: number;
 
-  constructor(transport: MailTransport, reason: DeliveryFailure, status?: number) {
+  constructor(transport: DeliveryTransport, reason: DeliveryFailure, status?: number) {
     const what = reason === "status" ? `HTTP ${status}` : reason === "timeout" ? "timed out" : "network error";
-    super(`${transport} mail delivery failed: ${what}`);
+    super(`${transport === "events" ? "events webhook" : `${transport} mail`} delivery failed: ${what}`);
     this.name = "MailDeliveryError";
     this.transport = transport;
     this.reason = reason;
@@ -33,7 +35,7 @@ export class MailDeliveryError extends Error {
 export type FetchFn = typeof fetch;
 
 export interface PostOptions {
-  transport: MailTransport;
+  transport: DeliveryTransport;
   fetchFn: FetchFn;
   url: string;
   headers: Record<string, string>;

@@ -5,6 +5,7 @@
  */
 import type { NamedMailer } from "./delivery";
 import { postOnce, type FetchFn } from "./delivery";
+import { freshMeta } from "./types";
 
 export const RESEND_ENDPOINT = "https://api.resend.com/emails";
 
@@ -22,13 +23,13 @@ const encoder = new TextEncoder();
 /**
  * @example
  * const mailer = resendTransport({ apiKey: config.resendApiKey, from: config.mailFrom });
- * await mailer.send(renderMail("password_changed", { to }));
+ * await mailer.send(renderMail("password_changed", { to }), { id: "msg_...", timestamp: nowSeconds });
  */
 export function resendTransport(options: ResendTransportOptions): NamedMailer {
   const { apiKey, from, fetchFn = fetch, timeoutMs = 10_000 } = options;
   return {
     transport: "resend",
-    async send(message) {
+    async send(message, meta = freshMeta()) {
       const { to, subject, text, html } = message;
       await postOnce({
         transport: "resend",
@@ -36,7 +37,8 @@ export function resendTransport(options: ResendTransportOptions): NamedMailer {
         url: RESEND_ENDPOINT,
         body: encoder.encode(JSON.stringify({ from, to: [to], subject, text, html })),
         timeoutMs,
-        headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json" },
+        // A retry of the same message is one email at Resend (its idempotency window is 24 h).
+        headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json", "idempotency-key": meta.id },
       });
     },
   };

@@ -15,10 +15,10 @@ export interface MailInput {
   appName?: string;
 }
 
-export type ActionPath = "/auth/password/reset" | "/auth/email/verify";
+export type ActionPath = "/auth/password/reset" | "/auth/email/verify" | "/auth/email/change";
 
 const DEFAULT_APP_NAME = "TDAH Assistant";
-const LINK_KINDS: ReadonlySet<MailKind> = new Set(["email_verification", "password_reset"]);
+const LINK_KINDS: ReadonlySet<MailKind> = new Set(["email_verification", "password_reset", "email_change"]);
 const HTTP_LINK = /^https?:\/\//i;
 
 /**
@@ -74,6 +74,22 @@ const TEMPLATES: Record<MailKind, Template> = {
     paragraphs: (app) => [
       `The password of your ${app} account was just changed.`,
       "If you did this, there is nothing more to do. If you did not, reset your password right away.",
+    ],
+  },
+  email_change: {
+    subject: (app) => `Confirm your new email for ${app}`,
+    paragraphs: (app) => [
+      `Someone asked to use this address for their ${app} account. To confirm it, open this link:`,
+      LINK,
+      "The link works once and expires in 30 minutes. If you did not ask for this, ignore this message: nothing changes.",
+    ],
+    action: "Confirm my new email",
+  },
+  email_change_requested: {
+    subject: (app) => `A change of your ${app} email was requested`,
+    paragraphs: (app) => [
+      `Someone signed in to your ${app} account asked to move it to another email address. It changes only once the link sent to the new address is opened.`,
+      "If this was you, there is nothing more to do. If it was not, change your password right away: your account stays on this address.",
     ],
   },
 };

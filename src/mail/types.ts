@@ -1,5 +1,11 @@
 /** The mail seam: what the account and recovery flows hand to a transport. */
-export type MailKind = "email_verification" | "password_reset" | "account_exists" | "password_changed";
+export type MailKind =
+  | "email_verification"
+  | "password_reset"
+  | "account_exists"
+  | "password_changed"
+  | "email_change"
+  | "email_change_requested";
 
 export interface MailMessage {
   kind: MailKind;
@@ -11,7 +17,20 @@ export interface MailMessage {
   link?: string;
 }
 
+/** Who a delivery attempt is: the message id (stable across retries) and the attempt's time. */
+export interface DeliveryMeta {
+  /** `msg_...`: the Standard Webhooks `webhook-id`, the same on every retry, so receivers dedupe. */
+  id: string;
+  /** Epoch seconds of this attempt (`webhook-timestamp`). */
+  timestamp: number;
+}
+
+/** A one-off id and the current time, for sends outside the Queue. */
+export function freshMeta(): DeliveryMeta {
+  return { id: `msg_${crypto.randomUUID().replaceAll("-", "")}`, timestamp: Math.floor(Date.now() / 1000) };
+}
+
 export interface Mailer {
   /** Sends one message; a failure is logged by the caller, never shown to a client. */
-  send(message: MailMessage): Promise<void>;
+  send(message: MailMessage, meta?: DeliveryMeta): Promise<void>;
 }

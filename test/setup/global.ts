@@ -12,6 +12,7 @@ import { startBridge } from "../../scripts/lib/ws-bridge.mjs";
 import { ensureDatabase, migrate, withDatabase } from "../../scripts/lib/migrate.mjs";
 import { freePort } from "../../scripts/lib/ports.mjs";
 import { startRecordingUpstream } from "../../scripts/lib/recording-upstream.mjs";
+import { startDeliverySink } from "./delivery-sink";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -21,6 +22,7 @@ declare module "vitest" {
     upstreamUrl: string;
     faultProxy: string;
     faultControl: string;
+    deliverySink: string;
   }
 }
 
@@ -61,6 +63,10 @@ export default async function setup(project: TestProject) {
 
   const upstream = await startRecordingUpstream();
   stops.push(() => upstream.close());
+
+  const sink = await startDeliverySink();
+  stops.push(() => sink.close());
+  project.provide("deliverySink", sink.url);
 
   project.provide("adminDatabaseUrl", adminUrl);
   project.provide("templateDatabase", template);

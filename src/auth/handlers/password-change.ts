@@ -54,6 +54,7 @@ export async function passwordChangeHandler(c: Context<AppEnv>): Promise<Respons
   if (others.length > 0) await deps.revocations.revokeSessions(others, config.accessTokenTtl);
   await deps.lockouts.reset(user.email);
   audit(c, "password_changed", { userId, detail: { sessions_revoked: others.length } });
+  deps.events.emit("password.changed", { user_id: String(userId), sessions_revoked: others.length });
   notify(c, async () => ({ kind: "password_changed", to: user.email, fullName: user.fullName }));
   return c.body(null, 204, { "cache-control": "no-store" });
 }

@@ -90,6 +90,7 @@ export async function resetPasswordHandler(c: Context<AppEnv>): Promise<Response
     deps.lockouts.reset(user.email),
   ]);
   audit(c, "password_reset", { userId: user.id, detail: { sessions_revoked: sessions.length } });
+  deps.events.emit("password.reset", { user_id: String(user.id), sessions_revoked: sessions.length });
   notify(c, async () => ({ kind: "password_changed", to: user.email, fullName: user.fullName }));
   return c.body(null, 204, { "cache-control": "no-store" });
 }
@@ -104,6 +105,7 @@ export async function verifyEmailHandler(c: Context<AppEnv>): Promise<Response> 
   const user = await markEmailVerified(db, userId, new Date(nowMs));
   if (!user) throw badToken();
   audit(c, "email_verified", { userId });
+  deps.events.emit("user.email_verified", { user_id: String(userId) });
   return c.json({ user: userJson(user) }, 200, { "cache-control": "no-store" });
 }
 

@@ -47,6 +47,7 @@ export async function refreshHandler(c: Context<AppEnv>): Promise<Response> {
   if (outcome.kind === "reused") {
     await deps.revocations.revokeSessions([outcome.sessionId], config.accessTokenTtl);
     audit(c, "refresh_reuse_detected", { userId: outcome.userId, detail: { session: outcome.sessionId } });
+    deps.events.emit("session.reuse_detected", { user_id: String(outcome.userId), session_id: outcome.sessionId });
     throw new GatewayError("token_reused", "This refresh token was already used; the session has been ended");
   }
   audit(c, "refresh", { userId: user.id, detail: { session: outcome.sessionId } });

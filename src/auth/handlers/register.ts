@@ -47,6 +47,7 @@ export async function registerHandler(c: Context<AppEnv>): Promise<Response> {
   const nowMs = deps.now();
   if (created) {
     audit(c, "register", { userId: created.id });
+    deps.events.emit("user.created", { user_id: String(created.id), email_verified: false });
     notify(c, async () => ({
       kind: "email_verification",
       to: created.email,
