@@ -16,6 +16,12 @@ Routes:
   and forwarding headers it received, and the URL Twilio signed, rebuilt from
   ``x-forwarded-proto`` and ``x-forwarded-host``.
 * ``WS /ws/echo``: requires the assertion; echoes text messages.
+* ``POST /webhooks/gateway/mail`` and ``POST /webhooks/gateway/events``: the
+  gateway's mail and account-event webhooks (``MAIL_WEBHOOK_SECRET``,
+  ``EVENTS_WEBHOOK_SECRET``): signature and freshness checked, repeated ids
+  ignored (gateway_webhooks.py). List them in the gateway's ``PUBLIC_PATHS``
+  only if the gateway itself should proxy them; it calls them directly.
+* ``GET /api/gateway-events``: the account events received about the caller.
 """
 
 from __future__ import annotations
@@ -24,9 +30,10 @@ import json
 import os
 from typing import Any, Dict, List, Optional
 
-from fastapi import Depends, FastAPI, HTTPException, Request, WebSocket, WebSocketDisconnect
+from fastapi import Depends, FastAPI, HTTPException, Request, Response, WebSocket, WebSocketDisconnect
 
 from gateway_auth import GatewayUser, current_user, optional_user, require_roles, websocket_user
+from gateway_webhooks import WebhookReceiver, WebhookRejected
 
 AUTH_MODE = os.environ.get("AUTH_MODE", "required")
 user_or_anonymous = optional_user if AUTH_MODE == "optional" else current_user
@@ -90,6 +97,52 @@ async def twilio_sms(request: Request) -> Dict[str, Any]:
         "x_forwarded_host": request.headers.get("x-forwarded-host"),
         "signed_url": f"{proto}://{host}{request.url.path}" + (f"?{query}" if query else ""),
     }
+
+
+_receivers: Dict[str, WebhookReceiver] = {}
+#: What the webhooks delivered (a real app would send the mail, or update its users).
+received_mail: List[Dict[str, Any]] = []
+received_events: List[Dict[str, Any]] = []
+
+
+def _receiver(variable: str) -> WebhookReceiver:
+    if variable not in _receivers:
+        secret = os.environ.get(variable, "")
+        if not secret:
+            raise HTTPException(status_code=503, detail=f"{variable} is not configured")
+        _receivers[variable] = WebhookReceiver(secret.encode("utf-8"))
+    return _receivers[variable]
+
+
+async def _accept(request: Request, variable: str) -> Optional[Dict[str, Any]]:
+    receiver = _receiver(variable)
+    try:
+        message = receiver.accept(request.headers, await request.body())
+    except WebhookRejected as exc:
+        raise HTTPException(status_code=exc.status, detail=exc.reason) from None
+    return None if message is None else {"id": message.id, **message.payload}
+
+
+@app.post("/webhooks/gateway/mail", status_code=204)
+async def gateway_mail(request: Request) -> Response:
+    message = await _accept(request, "MAIL_WEBHOOK_SECRET")
+    if message is not None:
+        received_mail.append(message)  # here: hand it to the mail provider
+    return Response(status_code=204)
+
+
+@app.post("/webhooks/gateway/events", status_code=204)
+async def gateway_events(request: Request) -> Response:
+    event = await _accept(request, "EVENTS_WEBHOOK_SECRET")
+    if event is not None:
+        received_events.append(event)  # here: e.g. erase the user's data on "user.deleted"
+    return Response(status_code=204)
+
+
+@app.get("/api/gateway-events")
+def gateway_events_of(user: GatewayUser = Depends(current_user)) -> Dict[str, Any]:
+    mine = [e for e in received_events if isinstance(e.get("data"), dict) and e["data"].get("user_id") == user.id]
+    return {"events": mine}
 
 
 @app.websocket("/ws/echo")
