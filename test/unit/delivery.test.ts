@@ -42,6 +42,12 @@ describe("Standard Webhooks signature", () => {
     expect(sig).toBe("v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
   });
 
+  it("agrees with the FastAPI receiver on a shared vector (examples/fastapi/test_gateway_webhooks.py)", async () => {
+    const body = '{"type":"user.created","timestamp":"2026-11-01T12:00:00.000Z","data":{"user_id":"42"}}';
+    const key = await hmacKey(utf8("e9d8c7b6a5f4e3d2c1b0a9f8e7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b2a1f0e9d8"));
+    expect(await standardSignature(key, "msg_1", 1793534400, utf8(body))).toBe("v1,xP2WpSwTfXg410lP74mrQEKo7HMuxsSSx8StFzjWMNs=");
+  });
+
   it("signs under the configured secret's UTF-8 bytes and changes with id, time and body", async () => {
     const key = await hmacKey(utf8(EVENTS_SECRET));
     const h = await webhookHeaders(key, "msg_a", 1700000000, utf8("{}"));
