@@ -34,6 +34,11 @@ export interface StackOptions {
   name: string;
   /** Gateway configuration overrides (win over the defaults below). */
   env?: Record<string, string>;
+  /**
+   * Deliver mail and account events to the FastAPI example's webhook routes
+   * (MAIL_TRANSPORT=webhook, EVENTS_WEBHOOK_URL), with fresh shared secrets.
+   */
+  webhooks?: boolean;
   /** The gateway's UPSTREAM_URL, given FastAPI's address (default: FastAPI itself). */
   upstreamUrl?: (fastapiUrl: string) => string | Promise<string>;
   /** Extra environment for the FastAPI app, given the gateway's address (e.g. UPSTREAM_JWKS_URL). */
@@ -161,6 +166,7 @@ async function startFastApi(secret: string, audience: string, extraEnv: Record<s
 export async function startStack(options: StackOptions): Promise<Stack> {
   const upstreamSecret = hex64();
   const upstreamAudience = options.env?.UPSTREAM_AUDIENCE ?? "upstream";
+  const webhookSecrets = { MAIL_WEBHOOK_SECRET: hex64(), EVENTS_WEBHOOK_SECRET: hex64() };
   const dbName = `e2e_${options.name.replace(/[^a-z0-9_]/gi, "_").toLowerCase()}_${process.pid}_${Date.now().toString(36)}`;
   await ensureDatabase(options.adminDatabaseUrl, dbName);
   const databaseUrl = withDatabase(options.adminDatabaseUrl, dbName);
@@ -171,7 +177,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const stateDir = await mkdtemp(path.join(tmpdir(), "gateway-e2e-dev-"));
   let fastapi: Awaited<ReturnType<typeof startFastApi>>;
   try {
-    fastapi = await startFastApi(upstreamSecret, upstreamAudience, options.fastapiEnv?.(`http://127.0.0.1:${gatewayPort}`));
+    fastapi = await startFastApi(upstreamSecret, upstreamAudience, {
+      ...webhookSecrets,
+      ...options.fastapiEnv?.(`http://127.0.0.1:${gatewayPort}`),
+    });
   } catch (err) {
     await dropDatabase(options.adminDatabaseUrl, dbName).catch(() => {});
     throw err;
@@ -235,6 +244,14 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       REQUIRE_EMAIL_VERIFICATION: "false",
       FORWARD_AUTHORIZATION: "false",
       MAIL_TRANSPORT: "log",
+      ...(options.webhooks
+        ? {
+            MAIL_TRANSPORT: "webhook",
+            MAIL_WEBHOOK_URL: `${fastapi.url}/webhooks/gateway/mail`,
+            EVENTS_WEBHOOK_URL: `${fastapi.url}/webhooks/gateway/events`,
+            ...webhookSecrets,
+          }
+        : {}),
       ...options.env,
     };
     delete env.PG_PORT;
