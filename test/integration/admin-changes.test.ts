@@ -4,6 +4,7 @@ import { query } from "../helpers/database";
 import { testGateway } from "../helpers/gateway";
 import { GOOD_PASSWORD, bearer, loginBearer, newUser, postJson } from "../helpers/http";
 import { mailbox } from "../helpers/mailbox";
+import { waitForDeliveries } from "../helpers/delivery";
 
 type Json = Record<string, unknown>;
 interface Problem {
@@ -82,6 +83,18 @@ describe("PATCH /auth/admin/users/{id}", () => {
       { account_status: { from: "disabled", to: "active" } },
       { account_status: { from: "active", to: "disabled" }, sessions_revoked: 1 },
     ]);
+  });
+
+  it("emits user.roles_changed, user.disabled and user.enabled to the events webhook", async () => {
+    const t = await target("webhook");
+    await patch(t.id, { roles: ["user", "editor"] });
+    await patch(t.id, { account_status: "disabled" });
+    await patch(t.id, { account_status: "active" });
+    await gw.settle();
+    const records = await waitForDeliveries(`"user_id":"${t.id}"`, (rs) => rs.filter((r) => r.path === "/events" && r.status === 204 && !r.body.includes("user.created")).length >= 3);
+    const types = records.filter((r) => r.path === "/events" && r.status === 204).map((r) => JSON.parse(r.body) as { type: string; data: Json });
+    expect(types.find((e) => e.type === "user.roles_changed")?.data).toEqual({ user_id: t.id, roles: ["user", "editor"] });
+    expect(types.map((e) => e.type)).toEqual(expect.arrayContaining(["user.disabled", "user.enabled"]));
   });
 
   it("sets email_verified without touching tokens", async () => {

@@ -47,6 +47,16 @@ function diff(before: UserRow, patch: UserPatch): { changes: UserChanges; detail
   return { changes, detail };
 }
 
+/** The account events (API.md "Account events webhook") of a committed change. */
+function emitAccountEvents(c: Context<AppEnv>, id: number, changes: UserChanges): void {
+  const events = c.get("deps").events;
+  const userId = String(id);
+  if (changes.roles) events.emit("user.roles_changed", { user_id: userId, roles: changes.roles });
+  if (changes.accountStatus === "disabled") events.emit("user.disabled", { user_id: userId });
+  if (changes.accountStatus === "active") events.emit("user.enabled", { user_id: userId });
+  if (changes.emailVerified === true) events.emit("user.email_verified", { user_id: userId });
+}
+
 export async function updateUserHandler(c: Context<AppEnv>): Promise<Response> {
   const deps = c.get("deps");
   const config = deps.config;
@@ -65,12 +75,12 @@ export async function updateUserHandler(c: Context<AppEnv>): Promise<Response> {
   const now = new Date(nowMs);
   const ttl = config.accessTokenTtl;
   const db = deps.db();
-  const user = await guardDb(() =>
+  const { user, changes } = await guardDb(() =>
     db.transaction(async (tx) => {
       const before = await lockUser(tx, id);
       if (!before) throw new GatewayError("not_found", "No such user");
       const { changes, detail } = diff(before, patch);
-      if (Object.keys(changes).length === 0) return before;
+      if (Object.keys(changes).length === 0) return { user: before, changes };
       const after = (await updateUser(tx, id, changes, now)) ?? before;
       const disabled = changes.accountStatus === "disabled";
       const sessions = disabled ? await revokeUserSessions(tx, id, now) : [];
@@ -82,9 +92,10 @@ export async function updateUserHandler(c: Context<AppEnv>): Promise<Response> {
           sessions.length > 0 ? deps.revocations.revokeSessions(sessions, ttl) : Promise.resolve(),
         ]);
       }
-      return after;
+      return { user: after, changes };
     }),
   );
+  emitAccountEvents(c, id, changes);
   const mfa = await mfaStates(db, [id]);
   return c.json({ user: adminUserJson(user, mfa.get(id) ?? NO_MFA) }, 200, { "cache-control": "no-store" });
 }
