@@ -5,18 +5,31 @@
  */
 import type { RatePolicy } from "../config";
 import { DependencyError } from "../errors";
-import type { LimitDecision, LockoutState, RateLimiterObject } from "./object";
+import type { AttemptOutcome, LimitDecision, LockoutPolicy, LockoutState, RateLimiterObject, Reservation } from "./object";
 
-export type { LimitDecision, LockoutState };
+export type { AttemptOutcome, LimitDecision, LockoutState, Reservation };
+
+/** How long an unsettled reservation holds its place: far above a hash plus the database timeout. */
+export const ATTEMPT_HOLD_MS = 30_000;
+/** A failure count below the threshold is forgotten a day after its last failure. */
+export const FAILURE_MEMORY_MS = 24 * 3600 * 1000;
 
 export interface RateLimiter {
   /** Counts one hit on `key` under `policy`; `allowed: false` when over. */
   consume(key: string, policy: RatePolicy, now: number): Promise<LimitDecision>;
 }
 
+/**
+ * The per-email lock. A password (or code) check is reserved before it runs
+ * and settled after; see `reserveAttempt` in src/auth/lockout.ts for the
+ * handler-side API.
+ */
 export interface LockoutStore {
   state(subject: string, now: number): Promise<LockoutState>;
-  recordFailure(subject: string, now: number): Promise<LockoutState>;
+  /** A place for one check, or a refusal while locked or while enough checks are in flight. */
+  reserve(subject: string, now: number): Promise<Reservation>;
+  /** Ends a reservation: success clears, failure counts, release changes nothing. */
+  settle(subject: string, id: string, outcome: AttemptOutcome, now: number): Promise<LockoutState>;
   reset(subject: string): Promise<void>;
 }
 
@@ -43,15 +56,30 @@ export function durableRateLimiter(ns: DurableObjectNamespace<RateLimiterObject>
   };
 }
 
+/**
+ * The lockout store over the RATE_LIMITER binding: one Durable Object per email.
+ *
+ * @example
+ * const lockouts = durableLockoutStore(env.RATE_LIMITER, 10, 900);
+ * const r = await lockouts.reserve("ana@example.com", Date.now());
+ * if (r.granted) await lockouts.settle("ana@example.com", r.id, "failure", Date.now());
+ */
 export function durableLockoutStore(
   ns: DurableObjectNamespace<RateLimiterObject>,
   threshold: number,
   lockSeconds: number,
 ): LockoutStore {
   const stub = (subject: string) => ns.get(ns.idFromName(`lockout:${subject}`));
+  const policy: LockoutPolicy = {
+    threshold,
+    lockMs: lockSeconds * 1000,
+    holdMs: ATTEMPT_HOLD_MS,
+    memoryMs: FAILURE_MEMORY_MS,
+  };
   return {
     state: (subject, now) => guarded(() => stub(subject).lockState(now)),
-    recordFailure: (subject, now) => guarded(() => stub(subject).recordFailure(threshold, lockSeconds * 1000, now)),
+    reserve: (subject, now) => guarded(() => stub(subject).reserve(policy, now)),
+    settle: (subject, id, outcome, now) => guarded(() => stub(subject).settle(id, outcome, policy, now)),
     reset: (subject) => guarded(() => stub(subject).resetLockout()),
   };
 }

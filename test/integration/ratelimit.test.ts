@@ -161,6 +161,101 @@ describe("account lockout", () => {
   });
 });
 
+/** A hasher whose verifications wait for `open()`: checks stay in flight as long as a test wants. */
+function gatedHasher() {
+  const counter = { verifies: 0 };
+  let open!: () => void;
+  const gate = new Promise<void>((resolve) => (open = resolve));
+  const wrap = (real: PasswordHasher): PasswordHasher => ({
+    hash: (p) => real.hash(p),
+    verify: async (p, s) => {
+      counter.verifies += 1;
+      await gate;
+      return real.verify(p, s);
+    },
+  });
+  return { counter, wrap, open };
+}
+
+async function until(check: () => boolean): Promise<void> {
+  for (let i = 0; i < 500 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
+  expect(check()).toBe(true);
+}
+
+describe("exact lockout (the check is reserved before the hash, settled after)", () => {
+  it("30 wrong passwords for one email at once from 30 IPs: exactly 10 hashes, 10 × 401, 20 × 429 account_locked", async () => {
+    const { counter, wrap } = countingHasher();
+    const gw = await testGateway({ RATE_LIMIT_LOGIN: "1000/15m" }, { passwords: wrap });
+    const email = uniqueEmail("burst");
+    await register(gw, email);
+    const base = counter.verifies;
+    const results = await Promise.all(Array.from({ length: 30 }, (_, i) => login(gw, `203.0.120.${i}`, email, "Wrong-Pass-123")));
+    const statuses = results.map((r) => r.status);
+    expect(statuses.filter((s) => s === 401)).toHaveLength(10);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(20);
+    expect(counter.verifies - base).toBe(10);
+    const refused = results.find((r) => r.status === 429);
+    expect((await refused?.json<{ code: string }>())?.code).toBe("account_locked");
+    expect(Number(refused?.headers.get("retry-after"))).toBeGreaterThan(0);
+    // The burst locked the email: the right password is refused too.
+    expect((await login(gw, "203.0.120.99", email, GOOD_PASSWORD)).status).toBe(429);
+    expect(counter.verifies - base).toBe(10);
+  });
+
+  it("the same for an unknown email", async () => {
+    const { counter, wrap } = countingHasher();
+    const gw = await testGateway({ RATE_LIMIT_LOGIN: "1000/15m" }, { passwords: wrap });
+    const email = uniqueEmail("ghostburst");
+    const results = await Promise.all(Array.from({ length: 30 }, (_, i) => login(gw, `203.0.121.${i}`, email, "Wrong-Pass-123")));
+    expect(results.filter((r) => r.status === 401)).toHaveLength(10);
+    expect(counter.verifies).toBe(10);
+  });
+
+  it("the right password arriving while 10 wrong ones are being hashed gets 429, and stays refused once they fail", async () => {
+    const gated = gatedHasher();
+    const gw = await testGateway({ RATE_LIMIT_LOGIN: "1000/15m" }, { passwords: gated.wrap });
+    const email = uniqueEmail("inflight");
+    await register(gw, email);
+    const wrong = Array.from({ length: 10 }, (_, i) => login(gw, `203.0.122.${i}`, email, "Wrong-Pass-123"));
+    await until(() => gated.counter.verifies === 10); // all ten hold their place, mid-hash
+    const right = await login(gw, "203.0.122.50", email, GOOD_PASSWORD);
+    expect(right.status).toBe(429);
+    expect((await right.json<{ code: string }>()).code).toBe("account_locked");
+    expect(gated.counter.verifies).toBe(10); // refused before hashing
+    gated.open();
+    expect((await Promise.all(wrong)).map((r) => r.status)).toEqual(Array(10).fill(401));
+    expect((await login(gw, "203.0.122.51", email, GOOD_PASSWORD)).status).toBe(429);
+  });
+
+  it("gives the place back when the check ends without a verdict (a disabled account), so it never counts", async () => {
+    const gw = await testGateway({ RATE_LIMIT_LOGIN: "1000/15m", LOCKOUT_THRESHOLD: "1" });
+    const email = uniqueEmail("disabled");
+    await register(gw, email);
+    await query(gw.databaseUrl, "UPDATE users SET account_status = 'disabled' WHERE email = $1", [email]);
+    expect((await login(gw, "203.0.123.1", email, GOOD_PASSWORD)).status).toBe(403);
+    await gw.settle();
+    expect((await login(gw, "203.0.123.2", email, GOOD_PASSWORD)).status).toBe(403);
+  });
+
+  it("password change: 30 wrong current passwords at once hash at most 10 times; the rest are 429 account_locked", async () => {
+    const { counter, wrap } = countingHasher();
+    const gw = await testGateway({ RATE_LIMIT_LOGIN: "1000/15m" }, { passwords: wrap });
+    const s = await newUser(gw, "changeburst");
+    const base = counter.verifies;
+    const results = await Promise.all(
+      Array.from({ length: 30 }, () =>
+        postJson(gw, "/auth/password/change", { current_password: "Wrong-Pass-123", new_password: "Another-Good-Pass-9" }, bearer(s.access)),
+      ),
+    );
+    const statuses = results.map((r) => r.status);
+    expect(statuses.filter((x) => x === 401)).toHaveLength(10);
+    expect(statuses.filter((x) => x === 429)).toHaveLength(20);
+    expect(counter.verifies - base).toBe(10);
+    const right = await postJson(gw, "/auth/password/change", { current_password: GOOD_PASSWORD, new_password: "Another-Good-Pass-9" }, bearer(s.access));
+    expect(right.status).toBe(429);
+  });
+});
+
 describe("limiter failure", () => {
   it("fails closed with 503 when the Durable Object cannot answer", async () => {
     const broken = {

@@ -15,7 +15,7 @@ import { clientInfo } from "../client-info";
 import { assertSameOrigin } from "../csrf";
 import { parseEmail } from "../email";
 import { respondWithSession, type Transport } from "../issue-session";
-import { lockedError } from "../lockout";
+import { reserveAlongside, type AttemptHandle } from "../lockout";
 import { normalizePassword } from "../passwords";
 import { enforceRateLimits } from "../rate-limit";
 import { startSession } from "../sessions";
@@ -40,16 +40,39 @@ export async function loginHandler(c: Context<AppEnv>): Promise<Response> {
   const email = parseEmail(fields.email);
   const nowMs = deps.now();
   const db = deps.db();
-  // Both before any hashing, in parallel: the lock decides, the row waits.
-  const [lock, user] = await Promise.all([deps.lockouts.state(email, nowMs), findUserByEmail(db, email)]);
-  if (lock.locked) {
-    audit(c, "login_locked", { detail: { reason: "locked" } });
-    throw lockedError(lock.lockedUntil, nowMs);
+  // Both before any hashing, in parallel: the lock reserves this check (or refuses), the row waits.
+  let attempt: AttemptHandle;
+  let user: Awaited<ReturnType<typeof findUserByEmail>>;
+  try {
+    [attempt, user] = await reserveAlongside(deps, email, findUserByEmail(db, email));
+  } catch (err) {
+    if (err instanceof GatewayError && err.code === "account_locked") audit(c, "login_locked", { detail: { reason: "locked" } });
+    throw err;
   }
+  try {
+    return await checkAndRespond(c, email, fields.password, transport, nowMs, attempt, user);
+  } finally {
+    attempt.release();
+  }
+}
+
+async function checkAndRespond(
+  c: Context<AppEnv>,
+  email: string,
+  rawPassword: string,
+  transport: Transport,
+  nowMs: number,
+  attempt: AttemptHandle,
+  user: Awaited<ReturnType<typeof findUserByEmail>>,
+): Promise<Response> {
+  const deps = c.get("deps");
+  const config = deps.config;
+  const db = deps.db();
+  const client = clientInfo(c);
 
   let password: string | undefined;
   try {
-    password = normalizePassword(fields.password, "password");
+    password = normalizePassword(rawPassword, "password");
   } catch {
     password = undefined; // malformed input is a wrong password, not a hint
   }
@@ -57,7 +80,7 @@ export async function loginHandler(c: Context<AppEnv>): Promise<Response> {
   const result = await hasher.verify(password ?? "\u0000invalid", user?.passwordHash ?? null);
 
   if (!result.ok || !user || password === undefined) {
-    const after = await deps.lockouts.recordFailure(email, nowMs);
+    const after = await attempt.settle(false);
     if (user) {
       deps.defer(
         recordLoginFailure(db, user.id, after.failures, after.locked ? new Date(after.lockedUntil) : null),
@@ -76,10 +99,12 @@ export async function loginHandler(c: Context<AppEnv>): Promise<Response> {
     throw new GatewayError("email_unverified", "Verify your email address before logging in");
   }
 
-  if (lock.failures > 0) await deps.lockouts.reset(email);
+  // Clears the count; runs beside the writes below, a failure of its own only leaves the place to expire.
+  const cleared = attempt.settle(true).catch(() => undefined);
   const rehash = result.needsRehash ? await hasher.hash(password) : undefined;
   const updated = (await recordLoginSuccess(db, user.id, new Date(nowMs), rehash)) ?? user;
   const session = await startSession(db, config, user.id, nowMs, client);
+  await cleared;
   audit(c, "login_succeeded", { userId: user.id, detail: { transport, rehashed: rehash !== undefined } });
   return respondWithSession(c, updated, session, transport);
 }

@@ -12,7 +12,7 @@ import { validateFields } from "../../http/fields";
 import type { AppEnv } from "../../http/types";
 import { audit } from "../audit";
 import { requirePrincipal } from "../authenticate";
-import { lockedError } from "../lockout";
+import { reserveAttempt } from "../lockout";
 import { notify } from "../notify";
 import { assertPasswordPolicy, normalizePassword } from "../passwords";
 
@@ -31,8 +31,7 @@ export async function passwordChangeHandler(c: Context<AppEnv>): Promise<Respons
   if (!user) throw new GatewayError("invalid_token", "The access token is invalid");
 
   const nowMs = deps.now();
-  const lock = await deps.lockouts.state(user.email, nowMs);
-  if (lock.locked) throw lockedError(lock.lockedUntil, nowMs);
+  const attempt = await reserveAttempt(deps, user.email);
   let current: string | undefined;
   try {
     current = normalizePassword(fields.current_password, "current_password");
@@ -40,9 +39,14 @@ export async function passwordChangeHandler(c: Context<AppEnv>): Promise<Respons
     current = undefined;
   }
   const hasher = deps.passwords;
-  const check = await hasher.verify(current ?? "\u0000invalid", user.passwordHash);
-  if (!check.ok || current === undefined) {
-    await deps.lockouts.recordFailure(user.email, nowMs);
+  let ok: boolean;
+  try {
+    ok = (await hasher.verify(current ?? "\u0000invalid", user.passwordHash)).ok && current !== undefined;
+    await attempt.settle(ok);
+  } finally {
+    attempt.release();
+  }
+  if (!ok || current === undefined) {
     audit(c, "password_change_failed", { userId });
     throw new GatewayError("invalid_credentials", "The current password is incorrect");
   }
@@ -52,7 +56,6 @@ export async function passwordChangeHandler(c: Context<AppEnv>): Promise<Respons
   await updatePasswordHash(db, userId, await hasher.hash(next), new Date(nowMs));
   const others = await revokeUserSessions(db, userId, new Date(nowMs), principal.sessionId);
   if (others.length > 0) await deps.revocations.revokeSessions(others, config.accessTokenTtl);
-  await deps.lockouts.reset(user.email);
   audit(c, "password_changed", { userId, detail: { sessions_revoked: others.length } });
   deps.events.emit("password.changed", { user_id: String(userId), sessions_revoked: others.length });
   notify(c, async () => ({ kind: "password_changed", to: user.email, fullName: user.fullName }));
