@@ -5,6 +5,7 @@
 //   POST /__reset     -> forgets them
 //   /__slow?ms=N      -> answers after N ms;  /__reset-conn -> destroys the socket
 //   /__redirect       -> 302 to /elsewhere;   /__cookie -> sets cookies
+//   /__cors           -> reflects Origin in its own access-control-* headers (an app that widens CORS)
 import http from "node:http";
 
 export async function startRecordingUpstream({ port = 0 } = {}) {
@@ -37,6 +38,12 @@ export async function startRecordingUpstream({ port = 0 } = {}) {
       res.writeHead(302, { location: "/elsewhere" });
       res.end();
       return;
+    }
+    if (url.pathname === "/__cors") {
+      res.setHeader("access-control-allow-origin", req.headers.origin ?? "*");
+      res.setHeader("access-control-allow-credentials", "true");
+      res.setHeader("access-control-expose-headers", "x-upstream");
+      res.setHeader("Access-Control-Allow-Methods", "PUT, DELETE");
     }
     if (url.pathname === "/__cookie") {
       res.setHeader("set-cookie", ["app_session=1; Path=/", "access=evil; Path=/", "__Host-access=evil; Path=/; Secure"]);

@@ -1,7 +1,9 @@
 /**
  * Authenticates a request from `Authorization: Bearer <jwt>` or the access
  * cookie: signature and claims (access-tokens.ts), then the KV revocation
- * keys. Cookie-authenticated unsafe requests must also pass the CSRF check.
+ * keys. Cookie-authenticated unsafe requests, and cookie-authenticated
+ * WebSocket upgrades (a GET a foreign page can open with the user's cookies:
+ * cross-site WebSocket hijacking), must also pass the CSRF check.
  * Failures carry RFC 6750 `WWW-Authenticate` headers.
  */
 import type { Context } from "hono";
@@ -10,7 +12,7 @@ import type { AppEnv, Principal } from "../http/types";
 import { accessTokenService } from "./access-tokens";
 import { jtiIssuedMs } from "./jti";
 import { readAccessCookie } from "./cookies";
-import { assertSameOrigin, isUnsafeMethod } from "./csrf";
+import { assertSameOrigin, isUnsafeMethod, isWebSocketUpgrade } from "./csrf";
 
 const BEARER_RE = /^Bearer[ \t]+([A-Za-z0-9\-_.~+/]+=*)[ \t]*$/i;
 const INVALID_CHALLENGE = 'Bearer error="invalid_token"';
@@ -56,7 +58,9 @@ export async function verifyPresented(c: Context<AppEnv>, presented: PresentedTo
     issuedMs: jtiIssuedMs(claims.jti, claims.iat),
   });
   if (revoked) throw withChallenge(new GatewayError("token_revoked", "The access token has been revoked"));
-  if (presented.via === "cookie" && isUnsafeMethod(c.req.method)) assertSameOrigin(c.req.raw, deps.config);
+  if (presented.via === "cookie" && (isUnsafeMethod(c.req.method) || isWebSocketUpgrade(c.req.raw.headers))) {
+    assertSameOrigin(c.req.raw, deps.config);
+  }
   return {
     userId: claims.sub,
     sessionId: claims.sid,

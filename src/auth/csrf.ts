@@ -3,6 +3,7 @@
  * refused when `Origin` is present and not ours (or an ALLOWED_ORIGIN),
  * `Origin: null` included; when `Sec-Fetch-Site` is `cross-site`; or when
  * neither header is sent. Bearer-authenticated requests never reach here.
+ * A cookie-authenticated WebSocket upgrade is held to the same rule.
  */
 import type { Config } from "../config";
 import { GatewayError } from "../errors";
@@ -11,6 +12,11 @@ const UNSAFE = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
 export function isUnsafeMethod(method: string): boolean {
   return UNSAFE.has(method.toUpperCase());
+}
+
+/** A WebSocket handshake: browsers send it with cookies from any page, so it is treated as unsafe. */
+export function isWebSocketUpgrade(headers: Headers): boolean {
+  return (headers.get("upgrade") ?? "").toLowerCase() === "websocket";
 }
 
 export function isTrustedOrigin(origin: string, requestUrl: string, config: Config): boolean {

@@ -3,6 +3,7 @@ import { Hono } from "hono";
 import { fallbackHandler, type RouteShape } from "../http/method-router";
 import type { AppEnv } from "../http/types";
 import { deleteSessionHandler, listSessionsHandler, meHandler } from "./handlers/account";
+import { resetCheckHandler } from "./handlers/link-check";
 import { loginHandler } from "./handlers/login";
 import { logoutAllHandler, logoutHandler } from "./handlers/logout";
 import { passwordChangeHandler } from "./handlers/password-change";
@@ -33,6 +34,7 @@ const ROUTES: RouteShape[] = [
   { path: "/password/change", methods: ["POST"] },
   { path: "/password/forgot", methods: ["POST"] },
   { path: "/password/reset", methods: ["GET", "POST"] },
+  { path: "/password/reset/check", methods: ["POST"] },
   { path: "/email/verify", methods: ["GET", "POST"] },
   { path: "/email/verify/request", methods: ["POST"] },
 ];
@@ -53,6 +55,7 @@ export function authRoutes(): Hono<AppEnv> {
   r.post("/password/forgot", forgotPasswordHandler);
   r.get("/password/reset", () => resetPasswordPage());
   r.post("/password/reset", resetPasswordHandler);
+  r.post("/password/reset/check", resetCheckHandler);
   r.get("/email/verify", () => verifyEmailPage());
   r.post("/email/verify", verifyEmailHandler);
   r.post("/email/verify/request", requestVerificationHandler);

@@ -22,14 +22,17 @@ const LINK_KINDS: ReadonlySet<MailKind> = new Set(["email_verification", "passwo
 const HTTP_LINK = /^https?:\/\//i;
 
 /**
- * The link a mail carries: `${publicUrl}${path}?token=<encoded token>`.
+ * The link a mail carries: `${publicUrl}${path}#token=<encoded token>`. The
+ * token rides in the fragment, which browsers never send: it reaches no
+ * server log, no Workers Logs invocation record and no link scanner's GET;
+ * the page behind the path reads it in the browser (src/pages/client.ts).
  *
  * @example
  * actionLink("https://auth.example.com", "/auth/password/reset", token);
- * // "https://auth.example.com/auth/password/reset?token=..."
+ * // "https://auth.example.com/auth/password/reset#token=..."
  */
 export function actionLink(publicUrl: string, path: ActionPath, token: string): string {
-  return `${publicUrl.replace(/\/+$/, "")}${path}?token=${encodeURIComponent(token)}`;
+  return `${publicUrl.replace(/\/+$/, "")}${path}#token=${encodeURIComponent(token)}`;
 }
 
 /** One paragraph of the body; `{link}` marks where the action link goes. */

@@ -3,11 +3,13 @@
  * served inline under the response's CSP nonce, so it must be standalone JS,
  * never a compiled function: coverage instrumentation would break it).
  *
- * `takeToken()` reads `?token=` once and drops it from the address bar
+ * `takeToken()` reads the token from the fragment (`#token=`, how links are
+ * sent: browsers never send a fragment to a server) or, for links mailed
+ * before that, from `?token=`, and drops both from the address bar
  * (history.replaceState), so it is not left in history, bookmarks or a
  * screenshot; `say()` writes to the aria-live #status region with
- * textContent only; `postJson()` POSTs same-origin JSON and reads a
- * problem+json answer.
+ * textContent only; `showNext()` reveals the page's next-step link;
+ * `postJson()` POSTs same-origin JSON and reads a problem+json answer.
  */
 export const CLIENT_HELPERS = `
 const statusEl = document.getElementById("status");
@@ -17,12 +19,20 @@ function say(state, text) {
 }
 function takeToken() {
   const url = new URL(location.href);
-  const token = url.searchParams.get("token") || "";
-  if (url.searchParams.has("token")) {
+  const fragment = new URLSearchParams(url.hash.replace(/^#/, ""));
+  const token = fragment.get("token") || url.searchParams.get("token") || "";
+  if (fragment.has("token") || url.searchParams.has("token")) {
     url.searchParams.delete("token");
-    history.replaceState(history.state, "", url.pathname + url.search + url.hash);
+    history.replaceState(history.state, "", url.pathname + url.search);
   }
   return token;
+}
+const nextEl = document.getElementById("next-step");
+function showNext(href, text) {
+  const link = document.getElementById("next-link");
+  link.setAttribute("href", href);
+  link.textContent = text;
+  nextEl.hidden = false;
 }
 async function postJson(path, body) {
   const res = await fetch(path, {

@@ -5,11 +5,12 @@
  */
 import type { Child } from "hono/jsx";
 import type { JSX } from "hono/jsx/jsx-runtime";
+import { cssVariables, PALETTE } from "./palette";
 
 const CSS = `
-:root { color-scheme: light dark; --fg: #111; --bg: #f6f7f9; --card: #fff; --accent: #1d4ed8; --err: #b91c1c; --ok: #15803d; --muted: #555; }
+:root { color-scheme: light dark; ${cssVariables(PALETTE.light)}; }
 @media (prefers-color-scheme: dark) {
-  :root { --fg: #eee; --bg: #111418; --card: #1c2027; --accent: #7aa2ff; --err: #ff8a8a; --ok: #6ee7a0; --muted: #aaa; }
+  :root { ${cssVariables(PALETTE.dark)}; }
 }
 * { box-sizing: border-box; }
 body { margin: 0; min-height: 100vh; display: grid; place-items: center; background: var(--bg); color: var(--fg);
@@ -23,9 +24,11 @@ label { display: block; font-weight: 600; margin: 0 0 0.25rem; }
 input { width: 100%; font: inherit; padding: 0.55rem 0.65rem; margin: 0 0 1rem; border: 1px solid var(--muted);
   border-radius: 6px; background: transparent; color: inherit; }
 button { font: inherit; font-weight: 600; padding: 0.6rem 1rem; border: 0; border-radius: 6px; background: var(--accent);
-  color: #fff; cursor: pointer; width: 100%; }
+  color: var(--on-accent); cursor: pointer; width: 100%; }
+a { color: var(--accent); font-weight: 600; }
+#next-step { margin: 0.5rem 0 0; }
 button:disabled, input:disabled { opacity: 0.6; cursor: not-allowed; }
-input:focus-visible, button:focus-visible { outline: 3px solid var(--accent); outline-offset: 2px; }
+input:focus-visible, button:focus-visible, a:focus-visible { outline: 3px solid var(--accent); outline-offset: 2px; }
 #status { margin: 1rem 0 0; min-height: 1.5em; }
 #status[data-state="error"] { color: var(--err); font-weight: 600; }
 #status[data-state="success"] { color: var(--ok); font-weight: 600; }
@@ -66,6 +69,11 @@ export function Layout({ title, nonce, script, children }: LayoutProps) {
             <p>This page needs JavaScript to finish. Turn it on and open the link again.</p>
           </noscript>
           <p id="status" role="status" aria-live="polite" aria-atomic="true"></p>
+          <p id="next-step" hidden>
+            <a id="next-link" href="/auth/login">
+              Sign in
+            </a>
+          </p>
         </main>
         <script nonce={nonce} dangerouslySetInnerHTML={{ __html: script }} />
       </body>

@@ -234,12 +234,15 @@ export function injectIdentity(headers: Headers, identity: UpstreamIdentity | un
 /**
  * A new `Headers` for the client from the upstream's response: without
  * `x-user-*`/`x-auth-*` (any spelling), hop-by-hop and connection-listed
- * headers, and without any `set-cookie` for one of the gateway's cookie
- * names (the upstream must not plant or clear the gateway's session).
+ * headers, `access-control-*` (the gateway alone decides CORS, for
+ * ALLOWED_ORIGINS only: an app reflecting `Origin` must not widen it), and
+ * without any `set-cookie` for one of the gateway's cookie names (the
+ * upstream must not plant or clear the gateway's session).
  *
  * @example
  * const up = new Headers([["set-cookie", "__Host-access=x"], ["set-cookie", "app=1"], ["x-user-id", "1"]]);
  * downstreamResponseHeaders(up, ["__Host-access"]).getSetCookie(); // ["app=1"]
+ * downstreamResponseHeaders(new Headers({ "access-control-allow-origin": "*" }), []).has("access-control-allow-origin"); // false
  */
 export function downstreamResponseHeaders(upstream: Headers, gatewayCookieNames: readonly string[]): Headers {
   const listed = connectionListed(upstream);
@@ -247,7 +250,7 @@ export function downstreamResponseHeaders(upstream: Headers, gatewayCookieNames:
   const out = new Headers();
   for (const [name, value] of upstream) {
     const canonical = canonicalName(name);
-    if (canonical === "set-cookie" || isIdentityHeader(canonical)) continue;
+    if (canonical === "set-cookie" || isIdentityHeader(canonical) || canonical.startsWith("access-control-")) continue;
     if (HOP_BY_HOP.has(canonical) || listed.has(canonical)) continue;
     out.append(name, value);
   }

@@ -1,7 +1,10 @@
 /**
  * The one upstream call: streamed both ways, redirects passed back (never
- * followed), sent at most once (no retries), bounded by UPSTREAM_TIMEOUT_MS.
- * Unreachable → 502 `upstream_unavailable`; too slow → 504 `upstream_timeout`.
+ * followed), sent at most once (no retries). UPSTREAM_TIMEOUT_MS bounds the
+ * wait for the answer to *start* (its status and headers): the timer is
+ * cleared as soon as the response has started, so a long stream or a
+ * WebSocket lives as long as the app keeps it open.
+ * Unreachable → 502 `upstream_unavailable`; no start in time → 504 `upstream_timeout`.
  */
 import { GatewayError } from "../errors";
 
@@ -10,23 +13,32 @@ export interface UpstreamCall {
   method: string;
   headers: Headers;
   body: ReadableStream<Uint8Array> | null;
+  /** How long the answer may take to start, ms. */
   timeoutMs: number;
 }
 
 export async function callUpstream(call: UpstreamCall): Promise<Response> {
-  const timeout = AbortSignal.timeout(call.timeoutMs);
+  const abort = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    abort.abort();
+  }, call.timeoutMs);
   try {
     return await fetch(call.url, {
       method: call.method,
       headers: call.headers,
       body: call.method === "GET" || call.method === "HEAD" ? null : call.body,
       redirect: "manual",
-      signal: timeout,
+      signal: abort.signal,
     });
   } catch (err) {
-    if (timeout.aborted) {
+    if (timedOut) {
       throw new GatewayError("upstream_timeout", "The application did not answer in time", { cause: err });
     }
     throw new GatewayError("upstream_unavailable", "The application is unavailable", { cause: err });
+  } finally {
+    // The answer has started (or failed): from here on the body streams for as long as it lasts.
+    clearTimeout(timer);
   }
 }

@@ -80,6 +80,45 @@ describe("CSRF", () => {
     expect(anyOrigin.headers.get("access-control-allow-origin")).toBeNull();
   });
 
+  it.each(hostile)("refuses a cookie-authenticated WebSocket upgrade (cross-site WebSocket hijacking) with %s", async (_name, headers) => {
+    const m = marker();
+    const res = await gw.fetch(`/ws/${m}`, {
+      headers: { cookie, upgrade: "websocket", connection: "Upgrade", "sec-websocket-version": "13", "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==", ...headers },
+    });
+    expect(res.status).toBe(403);
+    expect((await res.json<{ code: string }>()).code).toBe("csrf_failed");
+    expect(await recordedFor(m)).toHaveLength(0);
+  });
+
+  it("lets a same-origin cookie WebSocket upgrade, and a bearer one from anywhere, through to the app", async () => {
+    const ws = { upgrade: "websocket", connection: "Upgrade", "sec-websocket-version": "13", "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==" };
+    for (const headers of [
+      { cookie, origin: "https://gateway.test", ...ws },
+      { cookie, origin: "https://app.example.com", ...ws },
+      { authorization: `Bearer ${user.access}`, origin: "https://evil.example", ...ws },
+    ]) {
+      const m = marker();
+      const res = await gw.fetch(`/ws/${m}`, { headers });
+      expect(res.status).not.toBe(403);
+      expect(await recordedFor(m)).toHaveLength(1);
+    }
+  });
+
+  it("drops the app's own access-control-* headers: CORS is the gateway's alone", async () => {
+    for (const origin of ["https://evil.example", undefined]) {
+      const res = await gw.fetch("/__cors", { headers: { authorization: `Bearer ${user.access}`, ...(origin ? { origin } : {}) } });
+      expect(res.status).toBe(200);
+      for (const name of ["access-control-allow-origin", "access-control-allow-credentials", "access-control-expose-headers", "access-control-allow-methods"]) {
+        expect(res.headers.get(name), name).toBeNull();
+      }
+    }
+    const allowed = await gw.fetch("/__cors", { headers: { authorization: `Bearer ${user.access}`, origin: "https://app.example.com" } });
+    expect(allowed.headers.get("access-control-allow-origin")).toBe("https://app.example.com");
+    expect(allowed.headers.get("access-control-allow-credentials")).toBe("true");
+    expect(allowed.headers.get("access-control-expose-headers")).toBeNull();
+    expect(allowed.headers.get("access-control-allow-methods")).toBeNull();
+  });
+
   it("exempts bearer-authenticated requests", async () => {
     const res = await gw.fetch("/auth/logout-all", {
       method: "POST",

@@ -234,8 +234,13 @@ describe("a browser session through the gateway", () => {
     const received = await mail.waitFor((m) => m.kind === "password_reset" && m.to === email);
     expect(received.signatureValid).toBe(true);
     const link = received.message.link as string;
-    expect(link.startsWith(`${stack.gatewayUrl}/auth/password/reset?token=`)).toBe(true);
+    // The token rides in the fragment: no server, log or link scanner ever sees it.
+    expect(link.startsWith(`${stack.gatewayUrl}/auth/password/reset#token=`)).toBe(true);
     expect(received.message.text).toContain(link);
+    const token = new URLSearchParams(new URL(link).hash.slice(1)).get("token") as string;
+    const seenPaths: string[] = [];
+    const seen = (req: { url(): string }) => seenPaths.push(req.url());
+    page.on("request", seen);
 
     const res = await page.goto(link);
     expect(res?.status()).toBe(200);
@@ -244,24 +249,46 @@ describe("a browser session through the gateway", () => {
     // The script takes the token out of the address bar.
     await expect.poll(() => page.url()).toBe(`${stack.gatewayUrl}/auth/password/reset`);
     await page.waitForSelector("#password:not([disabled])");
+    // The link check filled the hidden username field, so a password manager files the new password under it.
+    expect(await page.inputValue("#username")).toBe(email);
+    expect(await page.getAttribute("#username", "autocomplete")).toBe("username");
     await shot(page, "03-reset-form");
 
+    // A mismatch is reported, and the message clears as soon as the person edits.
     await page.fill("#password", newPassword);
+    await page.fill("#confirm", `${newPassword}x`);
+    await page.click("#submit");
+    await page.waitForSelector('#status[data-state="error"]');
+    expect(await page.textContent("#status")).toMatch(/do not match/);
+    expect(await page.getAttribute("#confirm", "aria-invalid")).toBe("true");
     await page.fill("#confirm", newPassword);
+    expect(await page.textContent("#status")).toBe("");
+    expect(await page.getAttribute("#confirm", "aria-invalid")).toBeNull();
+
     await page.click("#submit");
     await page.waitForSelector('#status[data-state="success"]', { timeout: 15_000 });
     expect(await page.textContent("#status")).toMatch(/Password changed/);
+    // The next step: a link to sign in.
+    expect(await page.isVisible("#next-link")).toBe(true);
+    expect(await page.getAttribute("#next-link", "href")).toBe("/auth/login");
     await shot(page, "04-reset-done");
+    page.off("request", seen);
+    expect(seenPaths.some((u) => u.includes(token))).toBe(false);
 
-    // The same link a second time: the token is spent.
+    // The same link a second time: the page says it is spent before anything is typed.
     await page.goto(link);
-    await page.waitForSelector("#password:not([disabled])");
-    await page.fill("#password", strongPassword());
-    await page.fill("#confirm", (await page.inputValue("#password")) as string);
-    await page.click("#submit");
     await page.waitForSelector('#status[data-state="error"]', { timeout: 15_000 });
     expect(await page.textContent("#status")).toMatch(/not valid|invalid|expired|used/i);
+    expect(await page.isDisabled("#password")).toBe(true);
+    expect(await page.isDisabled("#submit")).toBe(true);
+    expect(await page.isVisible("#next-link")).toBe(true);
     await shot(page, "05-reset-link-spent");
+
+    // A link mailed before tokens moved to the fragment (?token=) still opens the page and reads it.
+    await page.goto(`${stack.gatewayUrl}/auth/password/reset?token=${token}`);
+    await expect.poll(() => page.url()).toBe(`${stack.gatewayUrl}/auth/password/reset`);
+    await page.waitForSelector('#status[data-state="error"]', { timeout: 15_000 });
+    expect(await page.textContent("#status")).toMatch(/not valid|invalid|expired|used/i);
 
     await page.goto(`${stack.gatewayUrl}/public/app.html`);
     const oldLogin = await pageFetch(page, "POST", "/auth/login", { email, password: firstPassword });

@@ -16,7 +16,9 @@ export function mailbox(): Mailbox {
     },
     tokenFor(to, kind) {
       const m = [...messages].reverse().find((x) => x.to === to && x.kind === kind);
-      const token = m?.link ? new URL(m.link).searchParams.get("token") : null;
+      const url = m?.link ? new URL(m.link) : undefined;
+      // Links carry the token in the fragment (#token=); older ones in the query.
+      const token = url ? (new URLSearchParams(url.hash.slice(1)).get("token") ?? url.searchParams.get("token")) : null;
       if (!token) throw new Error(`no ${kind} mail to ${to}`);
       return token;
     },

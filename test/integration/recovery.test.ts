@@ -16,7 +16,7 @@ describe("password reset", () => {
     expect(await forgot.text()).toBe('{"status":"accepted"}');
     await gw.settle();
     const message = mail.messages.find((m) => m.kind === "password_reset");
-    expect(message?.link).toMatch(/^https:\/\/gateway\.test\/auth\/password\/reset\?token=/);
+    expect(message?.link).toMatch(/^https:\/\/gateway\.test\/auth\/password\/reset#token=[A-Za-z0-9_-]{43}$/);
     const token = mail.tokenFor(s.email, "password_reset");
 
     const weak = await postJson(gw, "/auth/password/reset", { token, password: "123" });
@@ -186,5 +186,90 @@ describe("pages", () => {
     }
     const rows = await query<{ used_at: string | null }>(gw.databaseUrl, "SELECT used_at FROM auth_tokens WHERE token_type = 'email_verification'");
     expect(rows.every((r) => r.used_at === null)).toBe(true);
+  });
+});
+
+describe("POST /auth/password/reset/check (the page's validity probe)", () => {
+  it("answers 200 with the account's email for a live link, spends and changes nothing", async () => {
+    const mail = mailbox();
+    const gw = await testGateway({}, { mailer: mail });
+    const s = await newUser(gw, "probe");
+    await postJson(gw, "/auth/password/forgot", { email: s.email });
+    await gw.settle();
+    const token = mail.tokenFor(s.email, "password_reset");
+    for (let i = 0; i < 2; i++) {
+      const res = await postJson(gw, "/auth/password/reset/check", { token });
+      expect(res.status).toBe(200);
+      expect(res.headers.get("cache-control")).toBe("no-store");
+      expect(await res.json()).toEqual({ valid: true, email: s.email });
+    }
+    const rows = await query<{ used_at: string | null; is_revoked: boolean }>(
+      gw.databaseUrl,
+      "SELECT used_at, is_revoked FROM auth_tokens WHERE token_type = 'password_reset'",
+    );
+    expect(rows).toEqual([{ used_at: null, is_revoked: false }]);
+    // The session still works and the link still resets.
+    expect((await gw.fetch("/auth/me", { headers: bearer(s.access) })).status).toBe(200);
+    expect((await postJson(gw, "/auth/password/reset", { token, password: NEW_PASSWORD })).status).toBe(204);
+  });
+
+  it("answers 400 invalid_token for a used, superseded, expired, unknown or malformed link", async () => {
+    let now = Date.now();
+    const mail = mailbox();
+    const gw = await testGateway({}, { mailer: mail, now: () => now });
+    const s = await newUser(gw, "probe2");
+    const linkFor = async () => {
+      await postJson(gw, "/auth/password/forgot", { email: s.email });
+      await gw.settle();
+      return mail.tokenFor(s.email, "password_reset");
+    };
+    const check = async (token: string) => {
+      const res = await postJson(gw, "/auth/password/reset/check", { token });
+      return { status: res.status, code: (await res.json<{ code?: string }>()).code };
+    };
+    const superseded = await linkFor();
+    const used = await linkFor();
+    expect((await check(superseded)).status).toBe(400);
+    expect((await postJson(gw, "/auth/password/reset", { token: used, password: NEW_PASSWORD })).status).toBe(204);
+    expect(await check(used)).toEqual({ status: 400, code: "invalid_token" });
+    const expiring = await linkFor();
+    expect((await check(expiring)).status).toBe(200);
+    now += 31 * 60 * 1000;
+    expect(await check(expiring)).toEqual({ status: 400, code: "invalid_token" });
+    expect(await check("A".repeat(43))).toEqual({ status: 400, code: "invalid_token" });
+    expect(await check("not a token")).toEqual({ status: 400, code: "invalid_token" });
+    expect((await postJson(gw, "/auth/password/reset/check", { token: 42 })).status).toBe(422);
+  });
+
+  it("a probe and the reset fired at once: the reset happens exactly once, the probe changes nothing", async () => {
+    const mail = mailbox();
+    const gw = await testGateway({}, { mailer: mail });
+    const s = await newUser(gw, "probe3");
+    await postJson(gw, "/auth/password/forgot", { email: s.email });
+    await gw.settle();
+    const token = mail.tokenFor(s.email, "password_reset");
+    const [a, b, c] = await Promise.all([
+      postJson(gw, "/auth/password/reset/check", { token }),
+      postJson(gw, "/auth/password/reset", { token, password: NEW_PASSWORD }),
+      postJson(gw, "/auth/password/reset", { token, password: "Another-Start-2027!" }),
+    ]);
+    expect([200, 400]).toContain(a.status);
+    expect([b.status, c.status].sort()).toEqual([204, 400]);
+    expect((await postJson(gw, "/auth/password/reset/check", { token })).status).toBe(400);
+  });
+
+  it("is limited per IP like logins", async () => {
+    const gw = await testGateway({ RATE_LIMIT_LOGIN: "2/15m" });
+    const send = () =>
+      gw.fetch("/auth/password/reset/check", {
+        method: "POST",
+        headers: { "content-type": "application/json", "cf-connecting-ip": "198.51.100.201" },
+        body: JSON.stringify({ token: "A".repeat(43) }),
+      });
+    expect((await send()).status).toBe(400);
+    expect((await send()).status).toBe(400);
+    const limited = await send();
+    expect(limited.status).toBe(429);
+    expect((await limited.json<{ code: string }>()).code).toBe("rate_limited");
   });
 });

@@ -55,12 +55,12 @@ async function errorLines(run: () => Promise<void>): Promise<Record<string, unkn
 }
 
 describe("actionLink", () => {
-  it("builds PUBLIC_URL + path + encoded token", () => {
+  it("builds PUBLIC_URL + path + the encoded token in the fragment (never sent to a server)", () => {
     expect(actionLink("https://auth.example.com", "/auth/password/reset", "a+b/c=&d")).toBe(
-      "https://auth.example.com/auth/password/reset?token=a%2Bb%2Fc%3D%26d",
+      "https://auth.example.com/auth/password/reset#token=a%2Bb%2Fc%3D%26d",
     );
     expect(actionLink("https://auth.example.com/base/", "/auth/email/verify", "tok")).toBe(
-      "https://auth.example.com/base/auth/email/verify?token=tok",
+      "https://auth.example.com/base/auth/email/verify#token=tok",
     );
   });
 });

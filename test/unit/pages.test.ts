@@ -7,6 +7,7 @@
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
 import { resetPasswordPage, verifyEmailPage } from "../../src/pages";
+import { PALETTE, type Palette } from "../../src/pages/palette";
 
 const TOKEN = "tok_9f8e7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b2a1f0e9d8c7b6a";
 
@@ -58,8 +59,9 @@ describe.each(PAGES)("$name page", ({ path, ids }) => {
     expect(scripts).toEqual([`<script nonce="${nonce}">`]);
     expect(styles).toEqual([`<style nonce="${nonce}">`]);
     expect(html.match(/<\/script>/g)).toHaveLength(1);
-    // No external assets and no inline handlers or style attributes the CSP would block.
-    expect(html).not.toMatch(/\b(src|href)=/);
+    // No external assets (the only link is the same-origin next step) and no inline handlers or style attributes the CSP would block.
+    expect(html).not.toMatch(/\bsrc=/);
+    expect(html.match(/\bhref="[^"]*"/g)).toEqual(['href="/auth/login"']);
     expect(html).not.toMatch(/\son[a-z]+=/);
     expect(html).not.toMatch(/\sstyle=/);
   });
@@ -77,8 +79,11 @@ describe.each(PAGES)("$name page", ({ path, ids }) => {
     expect(html).not.toContain(TOKEN);
     expect(html).not.toContain("tok_");
     const script = inlineScript(html);
-    expect(script).toContain('url.searchParams.get("token")');
+    // From the fragment (how links are mailed), else from ?token= (links mailed before).
+    expect(script).toContain('const fragment = new URLSearchParams(url.hash.replace(/^#/, ""));');
+    expect(script).toContain('fragment.get("token") || url.searchParams.get("token")');
     expect(script).toContain('url.searchParams.delete("token")');
+    expect(script).toContain('history.replaceState(history.state, "", url.pathname + url.search)');
     expect(script).toContain("history.replaceState(");
     expect(script).toContain('credentials: "same-origin"');
     // Server text is shown with textContent, never parsed as HTML.
@@ -109,7 +114,12 @@ describe("reset page", () => {
     expect(html).toMatch(/<button id="submit" type="submit" disabled="">/);
     const script = inlineScript(html);
     expect(script).toContain('postJson("/auth/password/reset", { token: token, password: password.value })');
-    expect(script).toContain("Password changed. You can now log in.");
+    expect(script).toContain("Password changed. You can now sign in with your new password.");
+    expect(script).toContain('showNext(SIGN_IN, "Sign in")');
+    // A used or expired link says so before the person types: the probe spends nothing.
+    expect(script).toContain('postJson("/auth/password/reset/check", { token: token })');
+    expect(script).toContain('password.addEventListener("input", clearMismatch)');
+    expect(html).toMatch(/<input id="username" name="username" type="email" autocomplete="username" hidden="" readonly="" tabindex="-1"\/?>/);
     expect(script).toContain("answer.status === 204");
     expect(script).toContain("answer.status === 422");
     expect(script).toContain("password.value !== confirm.value");
@@ -125,5 +135,48 @@ describe("verify page", () => {
     expect(script).toContain('postJson("/auth/email/verify", { token: token })');
     expect(script).toContain('button.addEventListener("click"');
     expect(script).toContain("answer.status === 200");
+  });
+});
+
+/** WCAG 2.x relative luminance of #rrggbb. */
+function luminance(hex: string): number {
+  const channel = (i: number) => {
+    const c = parseInt(hex.slice(1 + 2 * i, 3 + 2 * i), 16) / 255;
+    return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  };
+  return 0.2126 * channel(0) + 0.7152 * channel(1) + 0.0722 * channel(2);
+}
+
+function contrast(a: string, b: string): number {
+  const [hi, lo] = [luminance(a), luminance(b)].sort((x, y) => y - x) as [number, number];
+  return (hi + 0.05) / (lo + 0.05);
+}
+
+describe("colours (WCAG AA: 4.5:1 for text)", () => {
+  it("computes contrast as WCAG does", () => {
+    expect(contrast("#000000", "#ffffff")).toBeCloseTo(21, 5);
+    // The dark scheme's old button: white on #7aa2ff.
+    expect(contrast("#ffffff", "#7aa2ff")).toBeCloseTo(2.49, 2);
+  });
+
+  it.each(["light", "dark"] as const)("every text and background pair of the %s scheme reaches 4.5:1", (scheme) => {
+    const p: Palette = PALETTE[scheme];
+    const pairs: Array<[string, string, string]> = [
+      ["button text on the accent", p.onAccent, p.accent],
+      ["text on the card", p.fg, p.card],
+      ["text on the page", p.fg, p.bg],
+      ["links on the card", p.accent, p.card],
+      ["errors on the card", p.err, p.card],
+      ["success on the card", p.ok, p.card],
+      ["hints on the card", p.muted, p.card],
+    ];
+    for (const [what, fg, bg] of pairs) expect(contrast(fg, bg), `${scheme}: ${what}`).toBeGreaterThanOrEqual(4.5);
+  });
+
+  it("the stylesheet uses the palette for both schemes and the button text", async () => {
+    const { html } = await open("/auth/password/reset");
+    expect(html).toContain(`--on-accent: ${PALETTE.dark.onAccent}`);
+    expect(html).toContain(`--accent: ${PALETTE.dark.accent}`);
+    expect(html).toContain("color: var(--on-accent)");
   });
 });
