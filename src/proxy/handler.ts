@@ -14,6 +14,7 @@ import { clientIp } from "../http/client-ip";
 import { assertionSigner } from "./assertion-signer";
 import { downstreamResponseHeaders, injectIdentity, upstreamRequestHeaders } from "./headers";
 import { loginRedirectUrl, safeNextPath } from "./next";
+import { preserveEncoding } from "./encoding";
 import { callUpstream } from "./upstream";
 import { enforceApiLimit } from "./api-limit";
 import { enforceRoleRules } from "./role-check";
@@ -115,5 +116,10 @@ export async function proxyHandler(c: Context<AppEnv>): Promise<Response> {
   if (upstream.status === 101 && upstream.webSocket) {
     return new Response(null, { status: 101, webSocket: upstream.webSocket, headers: outHeaders });
   }
-  return new Response(upstream.body, { status: upstream.status, statusText: upstream.statusText, headers: outHeaders });
+  return new Response(upstream.body, {
+    status: upstream.status,
+    statusText: upstream.statusText,
+    headers: outHeaders,
+    ...preserveEncoding(upstream, outHeaders),
+  });
 }
