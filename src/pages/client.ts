@@ -27,6 +27,10 @@ function takeToken() {
   }
   return token;
 }
+// A link pasted into a tab that already shows this page changes only the fragment: load it afresh.
+window.addEventListener("hashchange", function () {
+  if (/(^#|&)token=/.test(location.hash)) location.reload();
+});
 const nextEl = document.getElementById("next-step");
 function showNext(href, text) {
   const link = document.getElementById("next-link");

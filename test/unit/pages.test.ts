@@ -84,6 +84,7 @@ describe.each(PAGES)("$name page", ({ path, ids }) => {
     expect(script).toContain('fragment.get("token") || url.searchParams.get("token")');
     expect(script).toContain('url.searchParams.delete("token")');
     expect(script).toContain('history.replaceState(history.state, "", url.pathname + url.search)');
+    expect(script).toContain('window.addEventListener("hashchange"');
     expect(script).toContain("history.replaceState(");
     expect(script).toContain('credentials: "same-origin"');
     // Server text is shown with textContent, never parsed as HTML.
