@@ -12,6 +12,7 @@ import { createEvents, type Events } from "./delivery/events";
 import { directOutbox, queueOutbox, type Outbox } from "./delivery/outbox";
 import { createMailer } from "./mail";
 import type { Mailer } from "./mail/types";
+import { durableChallengeStore, type ChallengeStore } from "./passkeys/challenges";
 import { durableLockoutStore, durableRateLimiter, type LockoutStore, type RateLimiter } from "./ratelimit/limiter";
 import { kvRevocationStore, type RevocationStore } from "./revocation";
 
@@ -22,6 +23,8 @@ export interface Deps {
   revocations: RevocationStore;
   limiter: RateLimiter;
   lockouts: LockoutStore;
+  /** Single-use WebAuthn challenges (a Durable Object per challenge). */
+  challenges: ChallengeStore;
   mailer: Mailer;
   /** Mail and events go out through it (the delivery Queue); enqueue only after your change commits. */
   outbox: Outbox;
@@ -45,6 +48,7 @@ export interface DepsOverrides {
   revocations?: RevocationStore;
   limiter?: RateLimiter;
   lockouts?: LockoutStore;
+  challenges?: ChallengeStore;
   openDatabase?: (config: Config) => DatabaseHandle;
 }
 
@@ -89,6 +93,7 @@ export function buildDeps(env: Env, ctx: WaitUntil, config: Config, overrides: D
     mailer,
     outbox,
     events: createEvents(config, outbox, defer, now),
+    challenges: overrides.challenges ?? durableChallengeStore(env.PASSKEY_CHALLENGES),
     passwords: overrides.passwords ? overrides.passwords(passwordHasher(config)) : passwordHasher(config),
     now,
     defer,

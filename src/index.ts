@@ -5,6 +5,7 @@ import { createQueueHandler } from "./delivery/consumer";
 
 export { RateLimiterObject } from "./ratelimit/object";
 export { DeliveryLedger } from "./delivery/ledger-object";
+export { PasskeyChallengeObject } from "./passkeys/challenge-object";
 
 const app = createApp();
 const queue = createQueueHandler();

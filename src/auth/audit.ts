@@ -26,7 +26,12 @@ export type AuthEventType =
   | "password_reset_requested"
   | "password_reset"
   | "email_verification_requested"
-  | "email_verified";
+  | "email_verified"
+  | "passkey_added"
+  | "passkey_removed"
+  | "passkey_register_failed"
+  | "passkey_login_failed"
+  | "passkey_counter_regression";
 
 export function audit(
   c: Context<AppEnv>,

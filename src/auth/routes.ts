@@ -19,6 +19,9 @@ import { jwksHandler } from "./handlers/jwks";
 import { healthHandler } from "./health";
 import { resetPasswordPage, verifyEmailPage } from "../pages";
 import { adminRoutes } from "../admin/routes";
+import { loginHandler as passkeyLoginHandler, loginOptionsHandler as passkeyLoginOptionsHandler } from "../passkeys/login";
+import { deletePasskeyHandler, listPasskeysHandler } from "../passkeys/manage";
+import { registerHandler as passkeyRegisterHandler, registerOptionsHandler as passkeyRegisterOptionsHandler } from "../passkeys/registration";
 
 const ROUTES: RouteShape[] = [
   { path: "/health", methods: ["GET"] },
@@ -37,6 +40,12 @@ const ROUTES: RouteShape[] = [
   { path: "/password/reset/check", methods: ["POST"] },
   { path: "/email/verify", methods: ["GET", "POST"] },
   { path: "/email/verify/request", methods: ["POST"] },
+  { path: "/passkeys", methods: ["GET"] },
+  { path: "/passkeys/:id", methods: ["DELETE"] },
+  { path: "/passkeys/register/options", methods: ["POST"] },
+  { path: "/passkeys/register", methods: ["POST"] },
+  { path: "/passkeys/login/options", methods: ["POST"] },
+  { path: "/passkeys/login", methods: ["POST"] },
 ];
 
 export function authRoutes(): Hono<AppEnv> {
@@ -60,6 +69,12 @@ export function authRoutes(): Hono<AppEnv> {
   r.post("/email/verify", verifyEmailHandler);
   r.post("/email/verify/request", requestVerificationHandler);
   r.route("/admin", adminRoutes());
+  r.get("/passkeys", listPasskeysHandler);
+  r.post("/passkeys/register/options", passkeyRegisterOptionsHandler);
+  r.post("/passkeys/register", passkeyRegisterHandler);
+  r.post("/passkeys/login/options", passkeyLoginOptionsHandler);
+  r.post("/passkeys/login", passkeyLoginHandler);
+  r.delete("/passkeys/:id", deletePasskeyHandler);
   r.all("*", fallbackHandler(ROUTES, "/auth"));
   return r;
 }

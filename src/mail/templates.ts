@@ -95,6 +95,13 @@ const TEMPLATES: Record<MailKind, Template> = {
       "If this was you, there is nothing more to do. If it was not, change your password right away: your account stays on this address.",
     ],
   },
+  passkey_added: {
+    subject: (app) => `A passkey was added to your ${app} account`,
+    paragraphs: (app) => [
+      `A new passkey was just added to your ${app} account. It can sign in without your password.`,
+      "If you did this, there is nothing more to do. If you did not, remove it from your account's passkeys and reset your password right away.",
+    ],
+  },
 };
 
 function greeting(fullName: string | null | undefined): string {

@@ -5,7 +5,8 @@ export type MailKind =
   | "account_exists"
   | "password_changed"
   | "email_change"
-  | "email_change_requested";
+  | "email_change_requested"
+  | "passkey_added";
 
 export interface MailMessage {
   kind: MailKind;
