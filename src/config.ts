@@ -7,6 +7,7 @@
  * const config = getConfig(env); // throws ConfigError listing all problems
  */
 import { ConfigError, checkSecret, parsePolicy, Reader, type RawEnv } from "./config-reader";
+import { parseTheme } from "./pages/theme";
 import { compileGlobs, type PathMatcher } from "./proxy/globs";
 import { signingConfig, type SigningConfig } from "./auth/signing-config";
 import { NO_ROLE_RULES, parseRoleRules, type RoleRules } from "./proxy/role-rules";
@@ -53,7 +54,10 @@ export interface Config {
   authMode: AuthMode;
   publicPaths: PathMatcher;
   allowedOrigins: ReadonlySet<string>;
+  /** Where browser navigations without a token go; undefined when LOGIN_URL=none. */
   loginUrl?: string;
+  /** PAGES_THEME as CSS (`:root{--accent:...}`), "" for the default look. */
+  pagesTheme: string;
   requireEmailVerification: boolean;
   rateLimits: {
     login: RatePolicy;
@@ -125,8 +129,11 @@ export function parseConfig(env: RawEnv): Config {
   if (upstreamRaw === undefined) r.problems.push("UPSTREAM_URL is required");
   const upstreamUrl = r.url("UPSTREAM_URL", upstreamRaw);
 
-  const loginUrlRaw = r.str("LOGIN_URL");
+  const loginUrlSetting = r.str("LOGIN_URL") ?? "/auth/login";
+  const loginUrlRaw = loginUrlSetting.toLowerCase() === "none" ? undefined : loginUrlSetting;
   if (loginUrlRaw && !loginUrlRaw.startsWith("/")) r.url("LOGIN_URL", loginUrlRaw);
+  const theme = parseTheme(r.str("PAGES_THEME"));
+  if (!theme.ok) r.problems.push(theme.problem);
 
   const origins = new Set<string>();
   for (const o of r.list("ALLOWED_ORIGINS")) {
@@ -197,6 +204,7 @@ export function parseConfig(env: RawEnv): Config {
     publicPaths,
     allowedOrigins: origins,
     loginUrl: loginUrlRaw,
+    pagesTheme: theme.ok ? theme.css : "",
     requireEmailVerification: r.bool("REQUIRE_EMAIL_VERIFICATION", false),
     rateLimits: {
       login: r.policy("RATE_LIMIT_LOGIN", "5/15m"),

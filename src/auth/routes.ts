@@ -19,6 +19,7 @@ import { jwksHandler } from "./handlers/jwks";
 import { healthHandler } from "./health";
 import { resetPasswordPage, verifyEmailPage } from "../pages";
 import { adminRoutes } from "../admin/routes";
+import { hostedPage } from "../pages/hosted";
 import { loginHandler as passkeyLoginHandler, loginOptionsHandler as passkeyLoginOptionsHandler } from "../passkeys/login";
 import { deletePasskeyHandler, listPasskeysHandler } from "../passkeys/manage";
 import { registerHandler as passkeyRegisterHandler, registerOptionsHandler as passkeyRegisterOptionsHandler } from "../passkeys/registration";
@@ -52,7 +53,9 @@ export function authRoutes(): Hono<AppEnv> {
   const r = new Hono<AppEnv>();
   r.get("/health", healthHandler);
   r.get("/.well-known/jwks.json", jwksHandler);
+  r.get("/register", hostedPage("register", ["POST"]));
   r.post("/register", registerHandler);
+  r.get("/login", hostedPage("login", ["POST"]));
   r.post("/login", loginHandler);
   r.post("/refresh", refreshHandler);
   r.post("/logout", logoutHandler);
@@ -61,6 +64,7 @@ export function authRoutes(): Hono<AppEnv> {
   r.get("/sessions", listSessionsHandler);
   r.delete("/sessions/:id", deleteSessionHandler);
   r.post("/password/change", passwordChangeHandler);
+  r.get("/password/forgot", hostedPage("forgot", ["POST"]));
   r.post("/password/forgot", forgotPasswordHandler);
   r.get("/password/reset", () => resetPasswordPage());
   r.post("/password/reset", resetPasswordHandler);

@@ -43,6 +43,8 @@ export interface StackOptions {
   upstreamUrl?: (fastapiUrl: string) => string | Promise<string>;
   /** Extra environment for the FastAPI app, given the gateway's address (e.g. UPSTREAM_JWKS_URL). */
   fastapiEnv?: (gatewayUrl: string) => Record<string, string>;
+  /** PUBLIC_URL's host (default 127.0.0.1); WebAuthn needs a name such as `localhost`. */
+  publicHost?: string;
 }
 
 export interface FastApiRequest {
@@ -252,6 +254,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
             ...webhookSecrets,
           }
         : {}),
+      ...(options.publicHost ? { PUBLIC_URL: `http://${options.publicHost}:${gatewayPort}` } : {}),
       ...options.env,
     };
     delete env.PG_PORT;
