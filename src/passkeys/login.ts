@@ -12,6 +12,7 @@ import type { Context } from "hono";
 import { findPasskeyWithUser, recordPasskeyLogin } from "../db/repositories/passkeys";
 import { GatewayError } from "../errors";
 import { readJsonObject } from "../http/body";
+import { validateFields } from "../http/fields";
 import { ipRateKey } from "../http/client-ip";
 import type { AppEnv } from "../http/types";
 import { audit } from "../auth/audit";
@@ -30,6 +31,7 @@ const invalidCredentials = () => new GatewayError("invalid_credentials", "The pa
 export async function loginOptionsHandler(c: Context<AppEnv>): Promise<Response> {
   const deps = c.get("deps");
   const config = deps.config;
+  validateFields(await readJsonObject(c.req.raw, { optional: true }), {});
   const ip = ipRateKey(clientInfo(c).ip ?? "");
   await enforceRateLimits(c, [{ key: `passkey-options:${ip}`, policy: config.rateLimits.login }]);
   const challenge = await deps.challenges.issue("login", null, deps.now());

@@ -13,6 +13,7 @@ import type { Context } from "hono";
 import { insertPasskey, listPasskeys } from "../db/repositories/passkeys";
 import { GatewayError } from "../errors";
 import { readJsonObject } from "../http/body";
+import { validateFields } from "../http/fields";
 import type { AppEnv } from "../http/types";
 import { audit } from "../auth/audit";
 import { requirePrincipal } from "../auth/authenticate";
@@ -28,6 +29,7 @@ const MAX_NAME = 100;
 
 export async function registerOptionsHandler(c: Context<AppEnv>): Promise<Response> {
   const deps = c.get("deps");
+  validateFields(await readJsonObject(c.req.raw, { optional: true }), {});
   const principal = await requirePrincipal(c);
   const userId = principalUserId(principal);
   const rp = relyingParty(deps.config);

@@ -1,12 +1,17 @@
 // Migrations through `npm run db:migrate`'s runner, on an empty database and
 // on the FastAPI app's legacy `users` table (with rows), twice each.
 import { execFile } from "node:child_process";
+import { readdirSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import pg from "pg";
 import { describe, expect, inject, it } from "vitest";
 import { ensureDatabase, migrate, withDatabase } from "../../scripts/lib/migrate.mjs";
 
 const run = promisify(execFile);
+const MIGRATION_FILES = readdirSync(fileURLToPath(new URL("../../migrations", import.meta.url)))
+  .filter((f) => f.endsWith(".sql"))
+  .sort();
 const admin = inject("e2eAdminDatabaseUrl");
 
 async function sql<T>(url: string, text: string, params: unknown[] = []): Promise<T[]> {
@@ -52,7 +57,7 @@ describe("migrations", () => {
     expect(second.stdout).toContain("database is up to date");
     expect(await columns(url)).toEqual(EXPECTED);
     const tables = await sql<{ table_name: string }>(url, "SELECT table_name FROM information_schema.tables WHERE table_schema='public' ORDER BY 1");
-    expect(tables.map((t) => t.table_name)).toEqual(["auth_events", "auth_tokens", "gateway_migrations", "users"]);
+    expect(tables.map((t) => t.table_name)).toEqual(["auth_events", "auth_tokens", "gateway_migrations", "passkeys", "users"]);
   });
 
   it("extend a legacy FastAPI users table without losing its rows", async () => {
@@ -64,7 +69,7 @@ describe("migrations", () => {
       `CREATE TABLE users (id SERIAL PRIMARY KEY, email VARCHAR(255) NOT NULL UNIQUE, full_name VARCHAR(255), phone_number VARCHAR(32), created_at TIMESTAMP DEFAULT now())`,
     );
     await sql(url, "INSERT INTO users (email, full_name, phone_number) VALUES ('owner@example.com', 'The Owner', '+15550001111')");
-    expect(await migrate(url)).toEqual(expect.arrayContaining(["0001_auth_schema.sql", "0004_admin.sql"]));
+    expect(await migrate(url)).toEqual(MIGRATION_FILES);
     expect(await migrate(url)).toEqual([]);
     // The admin search's trigram indexes build on the app's VARCHAR columns too.
     const trgm = await sql<{ indexname: string }>(url, "SELECT indexname FROM pg_indexes WHERE tablename = 'users' AND indexname LIKE '%trgm%' ORDER BY 1");

@@ -78,6 +78,16 @@ describe("passkey registration", () => {
     expect(other.challenge).not.toBe(options.challenge);
   });
 
+  it("takes no body on the options endpoints: {} or none; anything else is 422, above 16 KiB 413", async () => {
+    const user = await newUser(gw, "pkopt");
+    for (const path of ["/auth/passkeys/register/options", "/auth/passkeys/login/options"]) {
+      expect((await postJson(gw, path, {}, bearer(user.access))).status).toBe(200);
+      const extra = await postJson(gw, path, { user_id: 1 }, bearer(user.access));
+      expect(extra.status).toBe(422);
+      expect((await postJson(gw, path, "x".repeat(17 * 1024), bearer(user.access))).status).toBe(413);
+    }
+  });
+
   it("needs an access token", async () => {
     const res = await postJson(gw, "/auth/passkeys/register/options", undefined);
     expect(res.status).toBe(401);
