@@ -19,6 +19,10 @@ import { jwksHandler } from "./handlers/jwks";
 import { healthHandler } from "./health";
 import { resetPasswordPage, verifyEmailPage } from "../pages";
 import { adminRoutes } from "../admin/routes";
+import { describe } from "../openapi/describe";
+import { openApiDocument } from "../openapi/document";
+import { passkeyRouteDocs as pk } from "../passkeys/route-docs";
+import { coreRouteDocs as docs } from "./route-docs";
 import { hostedPage } from "../pages/hosted";
 import { loginHandler as passkeyLoginHandler, loginOptionsHandler as passkeyLoginOptionsHandler } from "../passkeys/login";
 import { deletePasskeyHandler, listPasskeysHandler } from "../passkeys/manage";
@@ -27,6 +31,7 @@ import { registerHandler as passkeyRegisterHandler, registerOptionsHandler as pa
 const ROUTES: RouteShape[] = [
   { path: "/health", methods: ["GET"] },
   { path: "/.well-known/jwks.json", methods: ["GET"] },
+  { path: "/openapi.json", methods: ["GET"] },
   { path: "/register", methods: ["POST"] },
   { path: "/login", methods: ["POST"] },
   { path: "/refresh", methods: ["POST"] },
@@ -51,34 +56,35 @@ const ROUTES: RouteShape[] = [
 
 export function authRoutes(): Hono<AppEnv> {
   const r = new Hono<AppEnv>();
-  r.get("/health", healthHandler);
-  r.get("/.well-known/jwks.json", jwksHandler);
-  r.get("/register", hostedPage("register", ["POST"]));
-  r.post("/register", registerHandler);
-  r.get("/login", hostedPage("login", ["POST"]));
-  r.post("/login", loginHandler);
-  r.post("/refresh", refreshHandler);
-  r.post("/logout", logoutHandler);
-  r.post("/logout-all", logoutAllHandler);
-  r.get("/me", meHandler);
-  r.get("/sessions", listSessionsHandler);
-  r.delete("/sessions/:id", deleteSessionHandler);
-  r.post("/password/change", passwordChangeHandler);
-  r.get("/password/forgot", hostedPage("forgot", ["POST"]));
-  r.post("/password/forgot", forgotPasswordHandler);
-  r.get("/password/reset", () => resetPasswordPage());
-  r.post("/password/reset", resetPasswordHandler);
-  r.post("/password/reset/check", resetCheckHandler);
-  r.get("/email/verify", () => verifyEmailPage());
-  r.post("/email/verify", verifyEmailHandler);
-  r.post("/email/verify/request", requestVerificationHandler);
+  r.get("/health", describe(docs.health), healthHandler);
+  r.get("/.well-known/jwks.json", describe(docs.jwks), jwksHandler);
+  r.get("/register", describe(docs.registerPage), hostedPage("register", ["POST"]));
+  r.post("/register", describe(docs.register), registerHandler);
+  r.get("/login", describe(docs.loginPage), hostedPage("login", ["POST"]));
+  r.post("/login", describe(docs.login), loginHandler);
+  r.post("/refresh", describe(docs.refresh), refreshHandler);
+  r.post("/logout", describe(docs.logout), logoutHandler);
+  r.post("/logout-all", describe(docs.logoutAll), logoutAllHandler);
+  r.get("/me", describe(docs.me), meHandler);
+  r.get("/sessions", describe(docs.sessions), listSessionsHandler);
+  r.delete("/sessions/:id", describe(docs.deleteSession), deleteSessionHandler);
+  r.post("/password/change", describe(docs.passwordChange), passwordChangeHandler);
+  r.get("/password/forgot", describe(docs.forgotPage), hostedPage("forgot", ["POST"]));
+  r.post("/password/forgot", describe(docs.passwordForgot), forgotPasswordHandler);
+  r.get("/password/reset", describe(docs.passwordResetPage), () => resetPasswordPage());
+  r.post("/password/reset", describe(docs.passwordReset), resetPasswordHandler);
+  r.post("/password/reset/check", describe(docs.passwordResetCheck), resetCheckHandler);
+  r.get("/email/verify", describe(docs.verifyEmailPage), () => verifyEmailPage());
+  r.post("/email/verify", describe(docs.verifyEmail), verifyEmailHandler);
+  r.post("/email/verify/request", describe(docs.verifyEmailRequest), requestVerificationHandler);
   r.route("/admin", adminRoutes());
-  r.get("/passkeys", listPasskeysHandler);
-  r.post("/passkeys/register/options", passkeyRegisterOptionsHandler);
-  r.post("/passkeys/register", passkeyRegisterHandler);
-  r.post("/passkeys/login/options", passkeyLoginOptionsHandler);
-  r.post("/passkeys/login", passkeyLoginHandler);
-  r.delete("/passkeys/:id", deletePasskeyHandler);
+  r.get("/passkeys", describe(pk.list), listPasskeysHandler);
+  r.post("/passkeys/register/options", describe(pk.registerOptions), passkeyRegisterOptionsHandler);
+  r.post("/passkeys/register", describe(pk.register), passkeyRegisterHandler);
+  r.post("/passkeys/login/options", describe(pk.loginOptions), passkeyLoginOptionsHandler);
+  r.post("/passkeys/login", describe(pk.login), passkeyLoginHandler);
+  r.delete("/passkeys/:id", describe(pk.remove), deletePasskeyHandler);
+  r.get("/openapi.json", openApiDocument(r, "/auth"));
   r.all("*", fallbackHandler(ROUTES, "/auth"));
   return r;
 }

@@ -125,24 +125,3 @@ export function claimedChallenge(clientDataJSON: string): string {
   }
   return parsed.challenge;
 }
-
-/** Reads a body of `credential` plus the named optional string fields; anything else is 422. */
-export function splitBody(body: Obj, strings: Record<string, { maxLength: number; oneOf?: readonly string[] }>): { credential: unknown; fields: Record<string, string | undefined> } {
-  const errors: FieldError[] = [];
-  const fields: Record<string, string | undefined> = {};
-  for (const k of Object.keys(body)) {
-    if (k !== "credential" && !Object.hasOwn(strings, k)) errors.push({ field: k.slice(0, 64), message: "unknown field" });
-  }
-  if (!Object.hasOwn(body, "credential")) errors.push({ field: "credential", message: "is required" });
-  for (const [name, rule] of Object.entries(strings)) {
-    const v = body[name];
-    if (v === undefined) continue;
-    if (typeof v !== "string" || v.length > rule.maxLength || (rule.oneOf && !rule.oneOf.includes(v))) {
-      errors.push({ field: name, message: rule.oneOf ? `must be one of ${rule.oneOf.join(", ")}` : `must be a string of at most ${rule.maxLength} characters` });
-      continue;
-    }
-    fields[name] = v;
-  }
-  if (errors.length > 0) throw validationError(errors);
-  return { credential: body.credential, fields };
-}

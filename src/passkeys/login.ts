@@ -12,7 +12,7 @@ import type { Context } from "hono";
 import { findPasskeyWithUser, recordPasskeyLogin } from "../db/repositories/passkeys";
 import { GatewayError } from "../errors";
 import { readJsonObject } from "../http/body";
-import { validateFields } from "../http/fields";
+import { parseBody } from "../http/schema";
 import { ipRateKey } from "../http/client-ip";
 import type { AppEnv } from "../http/types";
 import { audit } from "../auth/audit";
@@ -22,7 +22,8 @@ import { respondWithSession, type Transport } from "../auth/issue-session";
 import { enforceRateLimits } from "../auth/rate-limit";
 import { startSession } from "../auth/sessions";
 import { CHALLENGE_TTL_MS } from "./challenges";
-import { claimedChallenge, parseAuthenticationJson, splitBody } from "./credential-json";
+import { claimedChallenge, parseAuthenticationJson } from "./credential-json";
+import { EmptyBody, PasskeyLoginBody } from "./schemas";
 import { relyingParty, userHandleB64 } from "./relying-party";
 
 const COUNTER_RE = /counter/i;
@@ -31,7 +32,7 @@ const invalidCredentials = () => new GatewayError("invalid_credentials", "The pa
 export async function loginOptionsHandler(c: Context<AppEnv>): Promise<Response> {
   const deps = c.get("deps");
   const config = deps.config;
-  validateFields(await readJsonObject(c.req.raw, { optional: true }), {});
+  parseBody(await readJsonObject(c.req.raw, { optional: true }), EmptyBody);
   const ip = ipRateKey(clientInfo(c).ip ?? "");
   await enforceRateLimits(c, [{ key: `passkey-options:${ip}`, policy: config.rateLimits.login }]);
   const challenge = await deps.challenges.issue("login", null, deps.now());
@@ -49,12 +50,10 @@ type Failure = "challenge" | "unknown_credential" | "user_handle" | "verificatio
 export async function loginHandler(c: Context<AppEnv>): Promise<Response> {
   const deps = c.get("deps");
   const config = deps.config;
-  const { credential, fields } = splitBody(await readJsonObject(c.req.raw), {
-    transport: { maxLength: 16, oneOf: ["cookie", "bearer"] },
-  });
-  const response = parseAuthenticationJson(credential);
+  const fields = parseBody(await readJsonObject(c.req.raw), PasskeyLoginBody);
+  const response = parseAuthenticationJson(fields.credential);
   const challenge = claimedChallenge(response.response.clientDataJSON);
-  const transport = (fields.transport ?? "cookie") as Transport;
+  const transport: Transport = fields.transport ?? "cookie";
   if (transport === "cookie") assertSameOrigin(c.req.raw, config);
 
   const client = clientInfo(c);

@@ -13,23 +13,22 @@ import type { Context } from "hono";
 import { insertPasskey, listPasskeys } from "../db/repositories/passkeys";
 import { GatewayError } from "../errors";
 import { readJsonObject } from "../http/body";
-import { validateFields } from "../http/fields";
+import { parseBody } from "../http/schema";
 import type { AppEnv } from "../http/types";
 import { audit } from "../auth/audit";
 import { requirePrincipal } from "../auth/authenticate";
 import { notify } from "../auth/notify";
-import { claimedChallenge, parseRegistrationJson, splitBody } from "./credential-json";
+import { claimedChallenge, parseRegistrationJson } from "./credential-json";
+import { EmptyBody, RegisterPasskeyBody } from "./schemas";
 import { CHALLENGE_TTL_MS } from "./challenges";
 import { passkeyJson, principalUserId } from "./passkey-json";
 import { relyingParty, userHandle } from "./relying-party";
 
 /** COSE algorithms offered: EdDSA, ES256, RS256 (what platform authenticators use). */
 const ALGORITHMS = [-8, -7, -257];
-const MAX_NAME = 100;
-
 export async function registerOptionsHandler(c: Context<AppEnv>): Promise<Response> {
   const deps = c.get("deps");
-  validateFields(await readJsonObject(c.req.raw, { optional: true }), {});
+  parseBody(await readJsonObject(c.req.raw, { optional: true }), EmptyBody);
   const principal = await requirePrincipal(c);
   const userId = principalUserId(principal);
   const rp = relyingParty(deps.config);
@@ -57,7 +56,8 @@ export async function registerHandler(c: Context<AppEnv>): Promise<Response> {
   const deps = c.get("deps");
   const principal = await requirePrincipal(c);
   const userId = principalUserId(principal);
-  const { credential, fields } = splitBody(await readJsonObject(c.req.raw), { name: { maxLength: MAX_NAME } });
+  const fields = parseBody(await readJsonObject(c.req.raw), RegisterPasskeyBody);
+  const credential = fields.credential;
   const response = parseRegistrationJson(credential);
   const challenge = claimedChallenge(response.response.clientDataJSON);
 

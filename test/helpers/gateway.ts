@@ -6,6 +6,7 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { createApp } from "../../src/app";
 import type { DepsOverrides } from "../../src/deps";
+import { assertConforms } from "./conformance";
 import { freshDatabase, testBindings } from "./database";
 
 export const BASE = "https://gateway.test";
@@ -34,7 +35,10 @@ export async function testGateway(
     async fetch(input, init) {
       const ctx = createExecutionContext();
       pending.push(ctx);
-      return app.fetch(new Request(new URL(input, BASE), init), env, ctx);
+      const request = new Request(new URL(input, BASE), init);
+      const response = await app.fetch(request, env, ctx);
+      await assertConforms(request, response);
+      return response;
     },
     async settle() {
       const all = pending.splice(0);

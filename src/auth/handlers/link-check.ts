@@ -14,17 +14,18 @@ import { findUserById } from "../../db/repositories/users";
 import { GatewayError } from "../../errors";
 import { readJsonObject } from "../../http/body";
 import { ipRateKey } from "../../http/client-ip";
-import { validateFields } from "../../http/fields";
+import { parseBody } from "../../http/schema";
 import type { AppEnv } from "../../http/types";
 import { clientInfo } from "../client-info";
 import { hashToken, isOpaqueToken } from "../opaque-tokens";
 import { enforceRateLimits } from "../rate-limit";
+import { TokenBody } from "../schemas";
 
 const badToken = () => new GatewayError("invalid_token", "This link is invalid or has expired", { status: 400 });
 
 export async function resetCheckHandler(c: Context<AppEnv>): Promise<Response> {
   const deps = c.get("deps");
-  const fields = validateFields(await readJsonObject(c.req.raw), { token: { required: true, maxLength: 512 } });
+  const fields = parseBody(await readJsonObject(c.req.raw), TokenBody);
   const client = clientInfo(c);
   await enforceRateLimits(c, [{ key: `link-check:${ipRateKey(client.ip ?? "")}`, policy: deps.config.rateLimits.login }]);
   if (!isOpaqueToken(fields.token)) throw badToken();

@@ -8,7 +8,8 @@ import { findUserByEmail, recordLoginFailure, recordLoginSuccess } from "../../d
 import { GatewayError } from "../../errors";
 import { readJsonObject } from "../../http/body";
 import { ipRateKey } from "../../http/client-ip";
-import { validateFields } from "../../http/fields";
+import { parseBody } from "../../http/schema";
+import { LoginBody } from "../schemas";
 import type { AppEnv } from "../../http/types";
 import { audit } from "../audit";
 import { clientInfo } from "../client-info";
@@ -26,12 +27,8 @@ export async function loginHandler(c: Context<AppEnv>): Promise<Response> {
   const deps = c.get("deps");
   const config = deps.config;
   const body = await readJsonObject(c.req.raw);
-  const fields = validateFields(body, {
-    email: { required: true, maxLength: 320 },
-    password: { required: true, maxLength: 1024 },
-    transport: { oneOf: ["cookie", "bearer"] },
-  });
-  const transport = (fields.transport ?? "cookie") as Transport;
+  const fields = parseBody(body, LoginBody);
+  const transport: Transport = fields.transport ?? "cookie";
   if (transport === "cookie") assertSameOrigin(c.req.raw, config);
 
   const client = clientInfo(c);

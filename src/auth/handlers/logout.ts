@@ -10,7 +10,8 @@ import type { Context } from "hono";
 import { revokeSession, revokeUserSessions } from "../../db/repositories/tokens";
 import { GatewayError } from "../../errors";
 import { readJsonObject } from "../../http/body";
-import { validateFields } from "../../http/fields";
+import { parseBody } from "../../http/schema";
+import { RefreshTokenBody } from "../schemas";
 import type { AppEnv, Principal } from "../../http/types";
 import { accessTokenService } from "../access-tokens";
 import { audit } from "../audit";
@@ -37,7 +38,7 @@ export async function logoutHandler(c: Context<AppEnv>): Promise<Response> {
   const deps = c.get("deps");
   const config = deps.config;
   const body = await readJsonObject(c.req.raw, { optional: true });
-  const fields = validateFields(body, { refresh_token: { maxLength: 512 } });
+  const fields = parseBody(body, RefreshTokenBody);
   const refreshCookie = readRefreshCookie(c, config);
   const presented = presentedAccessToken(c);
   const usesCookies = presented?.via === "cookie" || refreshCookie !== undefined;

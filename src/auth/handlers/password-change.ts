@@ -8,7 +8,8 @@ import { revokeUserSessions } from "../../db/repositories/tokens";
 import { findUserById, updatePasswordHash } from "../../db/repositories/users";
 import { GatewayError } from "../../errors";
 import { readJsonObject } from "../../http/body";
-import { validateFields } from "../../http/fields";
+import { parseBody } from "../../http/schema";
+import { PasswordChangeBody } from "../schemas";
 import type { AppEnv } from "../../http/types";
 import { audit } from "../audit";
 import { requirePrincipal } from "../authenticate";
@@ -21,10 +22,7 @@ export async function passwordChangeHandler(c: Context<AppEnv>): Promise<Respons
   const config = deps.config;
   const principal = await requirePrincipal(c);
   const body = await readJsonObject(c.req.raw);
-  const fields = validateFields(body, {
-    current_password: { required: true, maxLength: 1024 },
-    new_password: { required: true, maxLength: 1024 },
-  });
+  const fields = parseBody(body, PasswordChangeBody);
   const db = deps.db();
   const userId = Number(principal.userId);
   const user = Number.isSafeInteger(userId) ? await findUserById(db, userId) : undefined;

@@ -14,7 +14,8 @@ import { users } from "../../db/schema";
 import { GatewayError } from "../../errors";
 import { readJsonObject } from "../../http/body";
 import { ipRateKey } from "../../http/client-ip";
-import { validateFields } from "../../http/fields";
+import { parseBody } from "../../http/schema";
+import { ForgotPasswordBody, ResetPasswordBody, TokenBody } from "../schemas";
 import type { AppEnv } from "../../http/types";
 import { audit } from "../audit";
 import { requirePrincipal } from "../authenticate";
@@ -34,7 +35,7 @@ const badToken = () => new GatewayError("invalid_token", "This link is invalid o
 export async function forgotPasswordHandler(c: Context<AppEnv>): Promise<Response> {
   const deps = c.get("deps");
   const config = deps.config;
-  const fields = validateFields(await readJsonObject(c.req.raw), { email: { required: true, maxLength: 320 } });
+  const fields = parseBody(await readJsonObject(c.req.raw), ForgotPasswordBody);
   const email = parseEmail(fields.email);
   const client = clientInfo(c);
   await enforceRateLimits(c, [
@@ -56,10 +57,7 @@ export async function forgotPasswordHandler(c: Context<AppEnv>): Promise<Respons
 export async function resetPasswordHandler(c: Context<AppEnv>): Promise<Response> {
   const deps = c.get("deps");
   const config = deps.config;
-  const fields = validateFields(await readJsonObject(c.req.raw), {
-    token: { required: true, maxLength: 512 },
-    password: { required: true, maxLength: 1024 },
-  });
+  const fields = parseBody(await readJsonObject(c.req.raw), ResetPasswordBody);
   if (!isOpaqueToken(fields.token)) throw badToken();
   const db = deps.db();
   const nowMs = deps.now();
@@ -97,7 +95,7 @@ export async function resetPasswordHandler(c: Context<AppEnv>): Promise<Response
 
 export async function verifyEmailHandler(c: Context<AppEnv>): Promise<Response> {
   const deps = c.get("deps");
-  const fields = validateFields(await readJsonObject(c.req.raw), { token: { required: true, maxLength: 512 } });
+  const fields = parseBody(await readJsonObject(c.req.raw), TokenBody);
   const db = deps.db();
   const nowMs = deps.now();
   const userId = await spendOneTimeToken(db, "email_verification", fields.token, nowMs);

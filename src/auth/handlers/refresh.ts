@@ -8,7 +8,8 @@ import type { Context } from "hono";
 import { findUserById } from "../../db/repositories/users";
 import { GatewayError } from "../../errors";
 import { readJsonObject } from "../../http/body";
-import { validateFields } from "../../http/fields";
+import { parseBody } from "../../http/schema";
+import { RefreshTokenBody } from "../schemas";
 import type { AppEnv } from "../../http/types";
 import { audit } from "../audit";
 import { clientInfo } from "../client-info";
@@ -22,7 +23,7 @@ export async function refreshHandler(c: Context<AppEnv>): Promise<Response> {
   const deps = c.get("deps");
   const config = deps.config;
   const body = await readJsonObject(c.req.raw, { optional: true });
-  const fields = validateFields(body, { refresh_token: { maxLength: 512 } });
+  const fields = parseBody(body, RefreshTokenBody);
   let raw: string;
   let transport: Transport;
   if (fields.refresh_token !== undefined) {

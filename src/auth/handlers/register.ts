@@ -8,7 +8,8 @@ import type { Context } from "hono";
 import { findUserByEmail, insertUserIfNew } from "../../db/repositories/users";
 import { readJsonObject } from "../../http/body";
 import { ipRateKey } from "../../http/client-ip";
-import { validateFields } from "../../http/fields";
+import { parseBody } from "../../http/schema";
+import { RegisterBody } from "../schemas";
 import type { AppEnv } from "../../http/types";
 import { audit } from "../audit";
 import { clientInfo } from "../client-info";
@@ -28,11 +29,7 @@ export async function registerHandler(c: Context<AppEnv>): Promise<Response> {
   const deps = c.get("deps");
   const config = deps.config;
   const body = await readJsonObject(c.req.raw);
-  const fields = validateFields(body, {
-    email: { required: true, maxLength: 320 },
-    password: { required: true, maxLength: 1024 },
-    full_name: { maxLength: 200 },
-  });
+  const fields = parseBody(body, RegisterBody);
   const client = clientInfo(c);
   await enforceRateLimits(c, [{ key: `register:${ipRateKey(client.ip ?? "")}`, policy: config.rateLimits.register }]);
 
