@@ -38,7 +38,11 @@ export function openApiDocument(router: Hono<AppEnv>, prefix: string) {
     let spec = cache.get(router);
     if (!spec) {
       const mounted = new Hono<AppEnv>().route(prefix, router);
-      spec = generateSpecs(mounted, { documentation: documentation as NonNullable<Parameters<typeof generateSpecs>[1]>["documentation"] });
+      spec = generateSpecs(mounted, {
+        documentation: documentation as NonNullable<Parameters<typeof generateSpecs>[1]>["documentation"],
+        // `/.well-known/jwks.json` is an endpoint, not a static file.
+        excludeStaticFile: false,
+      });
       cache.set(router, spec);
       spec.catch(() => cache.delete(router));
     }
