@@ -2,9 +2,11 @@
 import { Hono } from "hono";
 import { fallbackHandler, type RouteShape } from "../http/method-router";
 import type { AppEnv } from "../http/types";
+import { describe } from "../openapi/describe";
 import { logoutUserHandler, sendPasswordResetHandler, unlockUserHandler } from "./handlers/actions";
 import { getUserHandler, listEventsHandler, listUsersHandler } from "./handlers/read";
 import { updateUserHandler } from "./handlers/update";
+import { adminRouteDocs as docs } from "./route-docs";
 
 const ROUTES: RouteShape[] = [
   { path: "/users", methods: ["GET"] },
@@ -17,13 +19,13 @@ const ROUTES: RouteShape[] = [
 
 export function adminRoutes(): Hono<AppEnv> {
   const r = new Hono<AppEnv>();
-  r.get("/users", listUsersHandler);
-  r.get("/users/:id", getUserHandler);
-  r.patch("/users/:id", updateUserHandler);
-  r.post("/users/:id/logout", logoutUserHandler);
-  r.post("/users/:id/unlock", unlockUserHandler);
-  r.post("/users/:id/password-reset", sendPasswordResetHandler);
-  r.get("/events", listEventsHandler);
+  r.get("/users", describe(docs.listUsers), listUsersHandler);
+  r.get("/users/:id", describe(docs.getUser), getUserHandler);
+  r.patch("/users/:id", describe(docs.updateUser), updateUserHandler);
+  r.post("/users/:id/logout", describe(docs.logoutUser), logoutUserHandler);
+  r.post("/users/:id/unlock", describe(docs.unlockUser), unlockUserHandler);
+  r.post("/users/:id/password-reset", describe(docs.sendPasswordReset), sendPasswordResetHandler);
+  r.get("/events", describe(docs.listEvents), listEventsHandler);
   r.all("*", fallbackHandler(ROUTES, "/auth/admin"));
   return r;
 }

@@ -22,9 +22,19 @@ export const text = (maxLength: number) =>
 export const oneOf = <const T extends readonly [string, ...string[]]>(values: T) =>
   v.picklist(values, `must be one of ${values.join(", ")}`);
 
+/** `roles`, `roles[3]`; `body` for a rule about the whole object. */
+function fieldName(issue: v.BaseIssue<unknown>): string {
+  let name = "";
+  for (const item of issue.path ?? []) {
+    const key = item.key;
+    if (typeof key === "number") name += `[${key}]`;
+    else if (typeof key === "string") name += name === "" ? key.slice(0, 64) : `.${key.slice(0, 64)}`;
+  }
+  return name === "" ? "body" : name;
+}
+
 function issueToFieldError(issue: v.BaseIssue<unknown>): FieldError {
-  const key = issue.path?.[0]?.key;
-  const field = typeof key === "string" ? key.slice(0, 64) : "body";
+  const field = fieldName(issue);
   if (issue.type === "strict_object") {
     return { field, message: issue.received === "undefined" ? "is required" : "unknown field" };
   }

@@ -54,6 +54,8 @@ export function errorStatuses(doc: RouteDoc): Map<number, ErrorCode[]> {
   if (doc.auth === "access" || doc.auth === "access-or-refresh") ACCESS_ERRORS.forEach((c) => add(c));
   if (doc.auth !== "none" && UNSAFE.has(doc.method)) add("csrf_failed");
   if (doc.body) BODY_ERRORS.forEach((c) => add(c));
+  // Query parameters and path ids are validated too (422 with the offending name).
+  if (doc.query || doc.path.includes(":")) add("validation_failed");
   // A path parameter that still holds an encoded `/`, `\` or `..` is refused before routing.
   if (doc.path.includes(":")) add("bad_path");
   ALWAYS.forEach((c) => add(c));

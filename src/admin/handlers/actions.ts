@@ -17,12 +17,13 @@ import { revokeUserSessions } from "../../db/repositories/tokens";
 import type { UserRow } from "../../db/schema";
 import { GatewayError } from "../../errors";
 import { readJsonObject } from "../../http/body";
-import { validateFields } from "../../http/fields";
+import { parseBody } from "../../http/schema";
 import type { AppEnv } from "../../http/types";
 import { recordAdminEvent } from "../audit";
 import { requireAdmin, type Admin } from "../guard";
 import { parseId } from "../params";
 import { findUser, lockUser, updateUser } from "../queries";
+import { EmptyBody } from "../schemas";
 import type { Transaction } from "../../db/repositories/tokens";
 
 const NO_STORE = { "cache-control": "no-store" };
@@ -31,7 +32,7 @@ const NO_STORE = { "cache-control": "no-store" };
 async function begin(c: Context<AppEnv>): Promise<{ admin: Admin; id: number }> {
   const admin = await requireAdmin(c);
   const id = parseId(c.req.param("id"), "id");
-  validateFields(await readJsonObject(c.req.raw, { optional: true }), {});
+  parseBody(await readJsonObject(c.req.raw, { optional: true }), EmptyBody);
   return { admin, id };
 }
 
