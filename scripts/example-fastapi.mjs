@@ -49,7 +49,7 @@ if (!(await portIsFree(port))) {
 }
 
 console.log(`[example:fastapi] serving examples/fastapi on ${url.origin} (the gateway's UPSTREAM_URL) with its UPSTREAM_SECRET`);
-const child = spawn(PYTHON, ["-m", "uvicorn", "app:app", "--host", "127.0.0.1", "--port", String(port)], {
+const child = spawn(PYTHON, ["-m", "uvicorn", "app:app", "--host", "127.0.0.1", "--port", String(port), "--timeout-keep-alive", "75"], {
   cwd: path.join(ROOT, "examples", "fastapi"),
   // Its own process group: a terminal's Ctrl-C reaches this script only, which passes it on
   // once (uvicorn given SIGINT twice aborts its shutdown with a traceback).

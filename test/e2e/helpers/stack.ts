@@ -133,7 +133,7 @@ async function startFastApi(secret: string, audience: string, extraEnv: Record<s
   const proc = spawnGroup(
     "fastapi",
     "/usr/bin/python3",
-    ["-m", "uvicorn", "app:app", "--host", "127.0.0.1", "--port", String(port)],
+    ["-m", "uvicorn", "app:app", "--host", "127.0.0.1", "--port", String(port), "--timeout-keep-alive", "75"],
     {
       cwd: FASTAPI_DIR,
       env: {
