@@ -31,7 +31,12 @@ export type AuthEventType =
   | "passkey_removed"
   | "passkey_register_failed"
   | "passkey_login_failed"
-  | "passkey_counter_regression";
+  | "passkey_counter_regression"
+  | "password_recheck_failed"
+  | "profile_updated"
+  | "email_change_requested"
+  | "email_changed"
+  | "account_deleted";
 
 export function audit(
   c: Context<AppEnv>,

@@ -17,16 +17,20 @@ import {
 } from "./handlers/recovery";
 import { jwksHandler } from "./handlers/jwks";
 import { healthHandler } from "./health";
-import { resetPasswordPage, verifyEmailPage } from "../pages";
 import { adminRoutes } from "../admin/routes";
 import { describe } from "../openapi/describe";
 import { openApiDocument } from "../openapi/document";
 import { passkeyRouteDocs as pk } from "../passkeys/route-docs";
 import { coreRouteDocs as docs } from "./route-docs";
+import { accountRouteDocs as acct } from "../account/route-docs";
 import { hostedPage } from "../pages/hosted";
 import { loginHandler as passkeyLoginHandler, loginOptionsHandler as passkeyLoginOptionsHandler } from "../passkeys/login";
 import { deletePasskeyHandler, listPasskeysHandler } from "../passkeys/manage";
 import { registerHandler as passkeyRegisterHandler, registerOptionsHandler as passkeyRegisterOptionsHandler } from "../passkeys/registration";
+import { emailChangePage, resetPasswordPage, verifyEmailPage } from "../pages";
+import { deleteAccountHandler } from "../account/delete";
+import { emailChangeConfirmHandler, emailChangeRequestHandler } from "../account/email-change";
+import { updateProfileHandler } from "../account/profile";
 
 const ROUTES: RouteShape[] = [
   { path: "/health", methods: ["GET"] },
@@ -37,7 +41,7 @@ const ROUTES: RouteShape[] = [
   { path: "/refresh", methods: ["POST"] },
   { path: "/logout", methods: ["POST"] },
   { path: "/logout-all", methods: ["POST"] },
-  { path: "/me", methods: ["GET"] },
+  { path: "/me", methods: ["GET", "PATCH", "DELETE"] },
   { path: "/sessions", methods: ["GET"] },
   { path: "/sessions/:id", methods: ["DELETE"] },
   { path: "/password/change", methods: ["POST"] },
@@ -52,6 +56,8 @@ const ROUTES: RouteShape[] = [
   { path: "/passkeys/register", methods: ["POST"] },
   { path: "/passkeys/login/options", methods: ["POST"] },
   { path: "/passkeys/login", methods: ["POST"] },
+  { path: "/email/change", methods: ["GET", "POST"] },
+  { path: "/email/change/confirm", methods: ["POST"] },
 ];
 
 export function authRoutes(): Hono<AppEnv> {
@@ -66,6 +72,8 @@ export function authRoutes(): Hono<AppEnv> {
   r.post("/logout", describe(docs.logout), logoutHandler);
   r.post("/logout-all", describe(docs.logoutAll), logoutAllHandler);
   r.get("/me", describe(docs.me), meHandler);
+  r.patch("/me", describe(acct.updateProfile), updateProfileHandler);
+  r.delete("/me", describe(acct.deleteAccount), deleteAccountHandler);
   r.get("/sessions", describe(docs.sessions), listSessionsHandler);
   r.delete("/sessions/:id", describe(docs.deleteSession), deleteSessionHandler);
   r.post("/password/change", describe(docs.passwordChange), passwordChangeHandler);
@@ -84,6 +92,9 @@ export function authRoutes(): Hono<AppEnv> {
   r.post("/passkeys/login/options", describe(pk.loginOptions), passkeyLoginOptionsHandler);
   r.post("/passkeys/login", describe(pk.login), passkeyLoginHandler);
   r.delete("/passkeys/:id", describe(pk.remove), deletePasskeyHandler);
+  r.get("/email/change", describe(acct.emailChangePage), () => emailChangePage());
+  r.post("/email/change", describe(acct.emailChange), emailChangeRequestHandler);
+  r.post("/email/change/confirm", describe(acct.emailChangeConfirm), emailChangeConfirmHandler);
   r.get("/openapi.json", openApiDocument(r, "/auth"));
   r.all("*", fallbackHandler(ROUTES, "/auth"));
   return r;

@@ -12,7 +12,7 @@ export const users = pgTable("users", {
   fullName: text("full_name"),
   passwordHash: text("password_hash"),
   emailVerified: boolean("email_verified").notNull().default(false),
-  accountStatus: text("account_status", { enum: ["active", "disabled"] }).notNull().default("active"),
+  accountStatus: text("account_status", { enum: ["active", "disabled", "deleted"] }).notNull().default("active"),
   roles: text("roles").array().notNull(),
   lastLogin: timestamp("last_login", tz),
   failedLoginAttempts: integer("failed_login_attempts").notNull().default(0),
@@ -57,6 +57,20 @@ export const authEvents = pgTable("auth_events", {
   ipAddress: text("ip_address"),
   userAgent: text("user_agent"),
   detail: jsonb("detail").$type<Record<string, unknown>>().notNull().default({}),
+  createdAt: timestamp("created_at", tz).notNull().defaultNow(),
+});
+
+/** Pending email changes (migrations/0005_account_self_service.sql). */
+export const emailChanges = pgTable("email_changes", {
+  id: bigserial("id", { mode: "number" }).primaryKey(),
+  userId: bigint("user_id", { mode: "number" })
+    .notNull()
+    .references(() => users.id, { onDelete: "cascade" }),
+  tokenHash: text("token_hash").notNull().unique(),
+  newEmail: text("new_email").notNull(),
+  expiresAt: timestamp("expires_at", tz).notNull(),
+  usedAt: timestamp("used_at", tz),
+  revokedAt: timestamp("revoked_at", tz),
   createdAt: timestamp("created_at", tz).notNull().defaultNow(),
 });
 

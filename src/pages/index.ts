@@ -6,6 +6,7 @@
 import { renderDocument } from "./layout";
 import { ResetPasswordPage } from "./reset-password-page";
 import { VerifyEmailPage } from "./verify-email-page";
+import { EmailChangePage } from "./email-change-page";
 
 /** 128 random bits, base64: a CSP nonce. */
 function newNonce(): string {
@@ -51,4 +52,14 @@ export function resetPasswordPage(): Response {
  */
 export function verifyEmailPage(): Response {
   return page((nonce) => renderDocument(VerifyEmailPage({ nonce })));
+}
+
+/**
+ * GET /auth/email/change: the "Confirm my new email" button (it POSTs `{token}`).
+ *
+ * @example
+ * r.get("/email/change", () => emailChangePage());
+ */
+export function emailChangePage(): Response {
+  return page((nonce) => renderDocument(EmailChangePage({ nonce })));
 }
