@@ -64,7 +64,7 @@ describe("foundation", () => {
       gw.databaseUrl,
       "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name",
     );
-    expect(tables.map((t) => t.table_name)).toEqual(["auth_events", "auth_tokens", "gateway_migrations", "passkeys", "users"]);
+    expect(tables.map((t) => t.table_name)).toEqual(["auth_events", "auth_tokens", "email_changes", "gateway_migrations", "passkeys", "users"]);
   });
 });
 
