@@ -9,7 +9,6 @@ import { text } from "../http/schema";
 /** At most 200 code points once normalised (checked in profile.ts); 400 UTF-16 units bound the raw string. */
 const fullName = v.nullable(
   v.pipe(v.string("must be a string or null"), v.maxLength(400, "must be at most 200 characters")),
-  "must be a string or null",
 );
 
 export const UpdateProfileBody = v.strictObject({ full_name: fullName });
