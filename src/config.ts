@@ -53,6 +53,16 @@ export interface Config {
   forwardAuthorization: boolean;
   authMode: AuthMode;
   publicPaths: PathMatcher;
+  /** MFA_PATHS: protected paths that need a session whose `amr` holds "mfa". */
+  mfaPaths: PathMatcher;
+  /** MFA_ISSUER: the issuer name authenticator apps show [the host of PUBLIC_URL]. */
+  mfaIssuer: string;
+  /**
+   * MFA_ENCRYPTION_KEY (encrypts TOTP secrets) and MFA_PREVIOUS_ENCRYPTION_KEYS
+   * (still decrypt). Unset in development only: derived from JWT_SECRET.
+   */
+  mfaEncryptionKey: string;
+  mfaPreviousEncryptionKeys: string[];
   allowedOrigins: ReadonlySet<string>;
   /** Where browser navigations without a token go; undefined when LOGIN_URL=none. */
   loginUrl?: string;
@@ -118,6 +128,12 @@ export function parseConfig(env: RawEnv): Config {
   const upstreamSecret = r.required("UPSTREAM_SECRET");
   checkSecret(r, "UPSTREAM_SECRET", upstreamSecret, production);
 
+  const mfaKeyRaw = r.str("MFA_ENCRYPTION_KEY");
+  if (mfaKeyRaw === undefined && production) r.problems.push("MFA_ENCRYPTION_KEY is required");
+  if (mfaKeyRaw !== undefined) checkSecret(r, "MFA_ENCRYPTION_KEY", mfaKeyRaw, production);
+  const mfaPreviousEncryptionKeys = r.list("MFA_PREVIOUS_ENCRYPTION_KEYS");
+  mfaPreviousEncryptionKeys.forEach((s, i) => checkSecret(r, `MFA_PREVIOUS_ENCRYPTION_KEYS[${i}]`, s, false));
+
   const databaseUrl = r.required("DATABASE_URL");
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     r.problems.push("DATABASE_URL must be a postgres:// URL");
@@ -174,6 +190,13 @@ export function parseConfig(env: RawEnv): Config {
   const roleRulesParsed = parseRoleRules(r.str("ROLE_RULES"));
   if (!roleRulesParsed.ok) r.problems.push(...roleRulesParsed.problems);
 
+  let mfaPaths: PathMatcher = () => false;
+  try {
+    mfaPaths = compileGlobs(r.list("MFA_PATHS"));
+  } catch {
+    r.problems.push("MFA_PATHS must be comma-separated paths starting with / (globs * and **)");
+  }
+
   const apiPolicyRaw = r.str("RATE_LIMIT_API");
   const config: Config = {
     environment,
@@ -202,6 +225,10 @@ export function parseConfig(env: RawEnv): Config {
     forwardAuthorization: r.bool("FORWARD_AUTHORIZATION", false),
     authMode: r.oneOf<AuthMode>("AUTH_MODE", ["required", "optional"], "required"),
     publicPaths,
+    mfaPaths,
+    mfaIssuer: r.str("MFA_ISSUER") ?? publicUrl?.host ?? "",
+    mfaEncryptionKey: mfaKeyRaw ?? `development-mfa-key:${jwtSecret}`,
+    mfaPreviousEncryptionKeys,
     allowedOrigins: origins,
     loginUrl: loginUrlRaw,
     pagesTheme: theme.ok ? theme.css : "",

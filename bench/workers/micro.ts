@@ -250,6 +250,7 @@ async function build(env: MicroEnv): Promise<State> {
     emailVerified: claims.email_verified,
     roles: claims.roles,
     sessionId: claims.sid,
+    amr: claims.amr,
     assertion,
   });
   const assertionClaims = {
@@ -258,6 +259,7 @@ async function build(env: MicroEnv): Promise<State> {
     email: "ana@example.com",
     email_verified: true,
     roles: ["user"],
+    amr: ["pwd"],
     method: "GET",
     path: "/api/tasks",
     requestId: "req-123",
@@ -284,7 +286,7 @@ async function build(env: MicroEnv): Promise<State> {
         sync: true,
         op: () => {
           const h = upstreamRequestHeaders(inbound, { forwardAuthorization: false, gatewayCookieNames: cookieNames });
-          injectIdentity(h, { userId: "4242", email: "ana@example.com", emailVerified: true, roles: ["user"], sessionId: "s", assertion: "x.y.z" }, fwd);
+          injectIdentity(h, { userId: "4242", email: "ana@example.com", emailVerified: true, roles: ["user"], sessionId: "s", amr: ["pwd"], assertion: "x.y.z" }, fwd);
           return h;
         },
       },

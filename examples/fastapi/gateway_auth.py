@@ -5,11 +5,14 @@ every client-sent ``x-user-*`` / ``x-auth-*`` header, and adds:
 
 * ``x-auth-assertion``: an HS256 JWT signed with ``UPSTREAM_SECRET``, 60 s
   lifetime, ``aud`` = ``UPSTREAM_AUDIENCE``, claims ``sub`` (user id), ``sid``
-  (session id), ``email``, ``email_verified``, ``roles``, ``jti``, ``iat``,
+  (session id), ``email``, ``email_verified``, ``roles``, ``amr`` (RFC 8176
+  methods of the session: ``["pwd"]``, ``["pwd", "otp", "mfa"]``,
+  ``["hwk", "mfa"]``), ``jti``, ``iat``,
   ``nbf``, ``exp``, and ``mth`` / ``pth`` / ``rid`` (method, path, request id)
   binding it to this one request;
 * ``x-user-id``, ``x-user-email``, ``x-user-email-verified``, ``x-user-roles``,
-  ``x-auth-session``: the same facts as plain headers, for logs and proxies.
+  ``x-auth-session``, ``x-auth-amr``: the same facts as plain headers, for logs
+  and proxies.
 
 The plain headers prove nothing on their own: anyone who can reach this app
 without the gateway can send them. This module therefore builds the user only
@@ -52,6 +55,10 @@ Usage::
     def stats(user: GatewayUser = Depends(require_roles("admin", "support"))):
         return {"by": user.id}
 
+    @app.post("/api/payouts")      # a session signed in with a second factor
+    def payout(user: GatewayUser = Depends(require_mfa)):
+        return {"ok": user.has_mfa}
+
     @app.get("/api/feed")          # AUTH_MODE=optional at the gateway
     def feed(user: GatewayUser | None = Depends(optional_user)):
         return {"anonymous": user is None}
@@ -77,7 +84,7 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, Mapping, Optional, Tuple
 from urllib.parse import quote, unquote
 
-from fastapi import HTTPException, WebSocket, status
+from fastapi import Depends, HTTPException, WebSocket, status
 from starlette.requests import HTTPConnection
 
 __all__ = [
@@ -94,6 +101,8 @@ __all__ = [
     "decode_roles",
     "optional_user",
     "require_roles",
+
+    "require_mfa",
     "verify_assertion",
     "websocket_user",
 ]
@@ -131,9 +140,16 @@ class GatewayUser:
     session: str
     request_id: str
     token_id: str
+    #: RFC 8176 methods the session was signed in with; an assertion without ``amr`` reads as ``("pwd",)``.
+    amr: Tuple[str, ...] = ("pwd",)
 
     def has_role(self, role: str) -> bool:
         return role in self.roles
+
+    @property
+    def has_mfa(self) -> bool:
+        """True when the session was signed in with a second factor (``amr`` holds ``mfa``)."""
+        return "mfa" in self.amr
 
 
 @dataclass(frozen=True)
@@ -245,6 +261,9 @@ def _check_claims(claims: Dict[str, Any], settings: GatewaySettings, now: float)
     roles = claims.get("roles")
     if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
         raise InvalidAssertion("claim roles missing or malformed")
+    amr = claims.get("amr", ["pwd"])
+    if not isinstance(amr, list) or not amr or not all(isinstance(m, str) for m in amr):
+        raise InvalidAssertion("claim amr malformed")
     for name in _TIME_CLAIMS:
         if not _is_number(claims.get(name)):
             raise InvalidAssertion(f"claim {name} missing or malformed")
@@ -355,6 +374,10 @@ def authenticate(
     header_sid = conn.headers.get("x-auth-session")
     if header_sid is not None and decode_header_value(header_sid) != claims["sid"]:
         raise InvalidAssertion("x-auth-session disagrees with the assertion")
+    amr = tuple(claims.get("amr", ["pwd"]))
+    header_amr = conn.headers.get("x-auth-amr")
+    if header_amr is not None and decode_roles(header_amr) != amr:
+        raise InvalidAssertion("x-auth-amr disagrees with the assertion")
     if replay is not None and not replay.first_use(claims["jti"], claims["exp"], moment):
         raise InvalidAssertion("assertion already used")
     return GatewayUser(
@@ -365,6 +388,7 @@ def authenticate(
         session=claims["sid"],
         request_id=str(claims.get("rid", "")),
         token_id=claims["jti"],
+        amr=amr,
     )
 
 
@@ -454,3 +478,16 @@ def require_roles(*roles: str):
         return user
 
     return roles_required
+
+
+async def require_mfa(user: GatewayUser = Depends(current_user)) -> GatewayUser:
+    """FastAPI dependency: the verified user whose session has MFA (``amr`` holds ``mfa``), else 403.
+
+    The 403 carries ``{"detail": "mfa_required"}``: the client should sign in
+    again with a second factor (TOTP, a recovery code, or a passkey). Prefer
+    ``MFA_PATHS`` at the gateway for whole path prefixes; use this for single
+    routes, and as defence in depth behind ``MFA_PATHS``.
+    """
+    if not user.has_mfa:
+        raise HTTPException(status_code=status.HTTP_403_FORBIDDEN, detail="mfa_required")
+    return user

@@ -18,7 +18,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from fastapi import HTTPException  # noqa: E402
+from fastapi import Depends, HTTPException  # noqa: E402
 from starlette.requests import HTTPConnection  # noqa: E402
 
 import gateway_auth  # noqa: E402
@@ -335,6 +335,91 @@ class RequireRolesTest(unittest.TestCase):
         for roles in ((), ("Admin",), ("a b",), ("",)):
             with self.assertRaises(ValueError):
                 gateway_auth.require_roles(*roles)
+
+
+class AmrTest(unittest.TestCase):
+    """``amr`` on the user, the ``x-auth-amr`` cross-check and ``require_mfa``."""
+
+    def setUp(self) -> None:
+        gateway_auth.configure(SETTINGS)
+
+    def tearDown(self) -> None:
+        gateway_auth.configure(None)
+
+    def user_for(self, **overrides: Any) -> Any:
+        token = sign(claims(iat=None, nbf=None, exp=None) | _now_claims() | overrides)
+        return asyncio.run(gateway_auth.current_user(connection([("x-auth-assertion", token)])))
+
+    def test_amr_is_exposed_on_the_user(self) -> None:
+        user = self.user_for(amr=["pwd", "otp", "mfa"])
+        self.assertEqual(user.amr, ("pwd", "otp", "mfa"))
+        self.assertTrue(user.has_mfa)
+        plain = self.user_for(amr=["pwd"])
+        self.assertEqual(plain.amr, ("pwd",))
+        self.assertFalse(plain.has_mfa)
+
+    def test_an_assertion_without_amr_reads_as_a_password_session(self) -> None:
+        user = self.user_for()
+        self.assertEqual(user.amr, ("pwd",))
+        self.assertFalse(user.has_mfa)
+
+    def test_a_malformed_amr_is_refused(self) -> None:
+        for bad in ("mfa", [], [1], {"mfa": True}):
+            with self.assertRaises(InvalidAssertion):
+                verify_assertion(sign(claims(amr=bad)), SETTINGS, NOW)
+
+    def test_x_auth_amr_must_match_the_assertion(self) -> None:
+        token = sign(claims(amr=["pwd"]))
+        with self.assertRaises(InvalidAssertion):
+            authenticate(connection([("x-auth-assertion", token), ("x-auth-amr", "pwd,otp,mfa")]), SETTINGS, NOW)
+        user = authenticate(connection([("x-auth-assertion", token), ("x-auth-amr", "pwd")]), SETTINGS, NOW)
+        self.assertEqual(user.amr, ("pwd",))
+
+    def test_require_mfa_admits_an_mfa_session_and_refuses_others_with_403(self) -> None:
+        mfa_user = self.user_for(amr=["hwk", "mfa"])
+        self.assertIs(asyncio.run(gateway_auth.require_mfa(mfa_user)), mfa_user)
+        with self.assertRaises(HTTPException) as ctx:
+            asyncio.run(gateway_auth.require_mfa(self.user_for(amr=["pwd"])))
+        self.assertEqual(ctx.exception.status_code, 403)
+        self.assertEqual(ctx.exception.detail, "mfa_required")
+
+    def test_require_mfa_through_fastapi(self) -> None:
+        from fastapi import FastAPI
+
+        app = FastAPI()
+
+        @app.get("/api/me")
+        def me(user: gateway_auth.GatewayUser = Depends(gateway_auth.require_mfa)) -> Dict[str, Any]:
+            return {"id": user.id, "amr": list(user.amr)}
+
+        def call(headers: List[Tuple[str, str]]) -> Tuple[int, Any]:
+            """One GET /api/me through the ASGI app (no HTTP client needed)."""
+            sent: List[Dict[str, Any]] = []
+            scope = {
+                "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
+                "scheme": "http", "path": "/api/me", "raw_path": b"/api/me", "query_string": b"",
+                "root_path": "", "server": ("testserver", 80), "client": ("127.0.0.1", 1),
+                "headers": [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers],
+            }
+
+            async def receive() -> Dict[str, Any]:
+                return {"type": "http.request", "body": b"", "more_body": False}
+
+            async def send(message: Dict[str, Any]) -> None:
+                sent.append(message)
+
+            asyncio.run(app(scope, receive, send))
+            start = next(m for m in sent if m["type"] == "http.response.start")
+            body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+            return start["status"], json.loads(body)
+
+        fresh = claims(iat=None, nbf=None, exp=None) | _now_claims()
+        self.assertEqual(
+            call([("x-auth-assertion", sign(fresh | {"amr": ["pwd", "otp", "mfa"]}))]),
+            (200, {"id": "42", "amr": ["pwd", "otp", "mfa"]}),
+        )
+        self.assertEqual(call([("x-auth-assertion", sign(fresh | {"jti": "other"}))]), (403, {"detail": "mfa_required"}))
+        self.assertEqual(call([])[0], 401)
 
 
 class HeaderDecodingTest(unittest.TestCase):

@@ -3,7 +3,7 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync, appendFileSync, chmodSync } from "node:fs";
 
-export const GENERATED_SECRETS = ["JWT_SECRET", "PASSWORD_PEPPER", "UPSTREAM_SECRET"];
+export const GENERATED_SECRETS = ["JWT_SECRET", "PASSWORD_PEPPER", "UPSTREAM_SECRET", "MFA_ENCRYPTION_KEY"];
 
 /** Every configuration name the gateway reads, from the documented example file. */
 export function configNames(examplePath) {

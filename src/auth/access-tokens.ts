@@ -10,12 +10,13 @@
  *
  * @example
  * const tokens = accessTokenService(config);
- * const { token } = await tokens.issue(user, sessionId, Date.now());
+ * const { token } = await tokens.issue(user, sessionId, Date.now(), ["pwd", "otp", "mfa"]);
  * const claims = await tokens.verify(token, Date.now());
  */
 import { decodeProtectedHeader, errors as joseErrors, jwtVerify, SignJWT, type JWTPayload } from "jose";
 import type { Config } from "../config";
 import { GatewayError } from "../errors";
+import { AMR_PASSWORD } from "./amr";
 import { keyRing } from "./key-ring";
 
 export { keyIdFor } from "./key-ring";
@@ -38,8 +39,8 @@ export interface AccessClaims {
   email: string;
   email_verified: boolean;
   roles: string[];
-  /** RFC 8176 methods of the session; absent on tokens minted before MFA existed. */
-  amr?: string[];
+  /** RFC 8176 methods of the session; a token without the claim reads as `["pwd"]`. */
+  amr: string[];
   iat: number;
   exp: number;
 }
@@ -51,7 +52,8 @@ export interface IssuedAccessToken {
 }
 
 export interface AccessTokenService {
-  issue(subject: AccessSubject, sessionId: string, nowMs: number): Promise<IssuedAccessToken>;
+  /** Signs a token for `subject` in session `sessionId`, whose methods are `amr` (default `["pwd"]`). */
+  issue(subject: AccessSubject, sessionId: string, nowMs: number, amr?: readonly string[]): Promise<IssuedAccessToken>;
   verify(token: string, nowMs: number): Promise<AccessClaims>;
 }
 
@@ -69,6 +71,7 @@ function toClaims(p: JWTPayload): AccessClaims {
   const email = p["email"];
   const verified = p["email_verified"];
   const roles = p["roles"];
+  const amr = p["amr"] === undefined ? [...AMR_PASSWORD] : p["amr"];
   if (
     typeof sub !== "string" ||
     sub === "" ||
@@ -81,20 +84,19 @@ function toClaims(p: JWTPayload): AccessClaims {
     typeof p.nbf !== "number" ||
     typeof email !== "string" ||
     typeof verified !== "boolean" ||
-    !isStringArray(roles)
+    !isStringArray(roles) ||
+    !isStringArray(amr)
   ) {
     throw invalid();
   }
-  const amr = p["amr"];
-  if (amr !== undefined && !isStringArray(amr)) throw invalid();
-  return { sub, sid, jti, email, email_verified: verified, roles, ...(amr ? { amr } : {}), iat, exp };
+  return { sub, sid, jti, email, email_verified: verified, roles, amr, iat, exp };
 }
 
 function createService(config: Config): AccessTokenService {
   const keys = () => keyRing(config);
 
   return {
-    async issue(subject, sessionId, nowMs) {
+    async issue(subject, sessionId, nowMs, amr = AMR_PASSWORD) {
       const { alg, signKid, signKey } = await keys();
       const iat = Math.floor(nowMs / 1000);
       const exp = iat + config.accessTokenTtl;
@@ -104,6 +106,7 @@ function createService(config: Config): AccessTokenService {
         email: subject.email,
         email_verified: subject.emailVerified,
         roles: subject.roles,
+        amr: [...amr],
       })
         .setProtectedHeader({ alg, typ: "at+jwt", kid: signKid })
         .setIssuer(config.jwtIssuer)

@@ -68,7 +68,7 @@ export async function verifyPresented(c: Context<AppEnv>, presented: PresentedTo
     email: claims.email,
     emailVerified: claims.email_verified,
     roles: claims.roles,
-    ...(claims.amr ? { amr: claims.amr } : {}),
+    amr: claims.amr,
     issuedAt: claims.iat,
     expiresAt: claims.exp,
     via: presented.via,

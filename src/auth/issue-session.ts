@@ -26,6 +26,7 @@ export async function respondWithSession(
     { id: String(user.id), email: user.email, emailVerified: user.emailVerified, roles: user.roles },
     session.sessionId,
     nowMs,
+    session.amr,
   );
   const nowS = Math.floor(nowMs / 1000);
   const expiresIn = access.expiresAt - nowS;

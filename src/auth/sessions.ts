@@ -19,6 +19,7 @@ import {
 } from "../db/repositories/tokens";
 import { GatewayError } from "../errors";
 import { guardDb } from "../db/guard";
+import { AMR_PASSWORD, normaliseAmr } from "./amr";
 import { hashToken, isOpaqueToken, newOpaqueToken, openSuccessor, sealSuccessor } from "./opaque-tokens";
 
 export interface ClientInfo {
@@ -32,6 +33,8 @@ export interface SessionTokens {
   refreshToken: string;
   /** Epoch seconds. */
   refreshExpiresAt: number;
+  /** RFC 8176 methods the session started with; a refresh keeps them. */
+  amr: string[];
 }
 
 export type RotationOutcome =
@@ -44,8 +47,19 @@ function refreshExpiry(config: Config, startedAt: Date, nowMs: number): Date {
   return new Date(Math.min(byTtl, bySession));
 }
 
-/** Starts a session for a user who just proved who they are. */
-export async function startSession(db: Database, config: Config, userId: number, nowMs: number, client: ClientInfo): Promise<SessionTokens> {
+/**
+ * Starts a session for a user who just proved who they are, with the RFC 8176
+ * methods they proved it by (src/auth/amr.ts): `["pwd"]` by default,
+ * `["pwd", "otp", "mfa"]` after a second factor, `["hwk", "mfa"]` for a passkey.
+ */
+export async function startSession(
+  db: Database,
+  config: Config,
+  userId: number,
+  nowMs: number,
+  client: ClientInfo,
+  amr: readonly string[] = AMR_PASSWORD,
+): Promise<SessionTokens> {
   const refreshToken = newOpaqueToken();
   const sessionId = crypto.randomUUID();
   const startedAt = new Date(nowMs);
@@ -59,8 +73,9 @@ export async function startSession(db: Database, config: Config, userId: number,
     expiresAt,
     ip: client.ip,
     userAgent: client.userAgent,
+    amr,
   });
-  return { userId, sessionId, refreshToken, refreshExpiresAt: Math.floor(expiresAt.getTime() / 1000) };
+  return { userId, sessionId, refreshToken, refreshExpiresAt: Math.floor(expiresAt.getTime() / 1000), amr: [...amr] };
 }
 
 const invalid = () => new GatewayError("invalid_token", "The refresh token is invalid");
@@ -103,6 +118,7 @@ export async function rotateRefreshToken(
               sessionId: row.sessionId,
               refreshToken: successor,
               refreshExpiresAt: Math.floor(child.expiresAt.getTime() / 1000),
+              amr: normaliseAmr(child.amr),
             };
           }
         }
@@ -127,6 +143,7 @@ export async function rotateRefreshToken(
         expiresAt,
         ip: client.ip,
         userAgent: client.userAgent,
+        amr: normaliseAmr(row.amr),
       });
       await markUsed(tx, row.id, now, await sealSuccessor(raw, successor));
       return {
@@ -135,6 +152,7 @@ export async function rotateRefreshToken(
         sessionId: row.sessionId,
         refreshToken: successor,
         refreshExpiresAt: Math.floor(expiresAt.getTime() / 1000),
+        amr: normaliseAmr(row.amr),
       };
     }),
   );

@@ -17,6 +17,8 @@ export const users = pgTable("users", {
   lastLogin: timestamp("last_login", tz),
   failedLoginAttempts: integer("failed_login_attempts").notNull().default(0),
   lockedUntil: timestamp("locked_until", tz),
+  /** TOTP on (migrations/0003_mfa.sql); read with the user at login. */
+  totpEnabled: boolean("totp_enabled").notNull().default(false),
   createdAt: timestamp("created_at", tz).notNull().defaultNow(),
   updatedAt: timestamp("updated_at", tz).notNull().defaultNow(),
 });
@@ -43,6 +45,8 @@ export const authTokens = pgTable(
     successorSealed: text("successor_sealed"),
     ipAddress: text("ip_address"),
     userAgent: text("user_agent"),
+    /** RFC 8176 methods of the session (refresh rows); NULL means ["pwd"]. */
+    amr: text("amr").array(),
     createdAt: timestamp("created_at", tz).notNull().defaultNow(),
   },
   (t) => [index("auth_tokens_user_type_idx").on(t.userId, t.tokenType)],

@@ -8,8 +8,8 @@ export interface Principal {
   email: string;
   emailVerified: boolean;
   roles: string[];
-  /** RFC 8176 methods of the session (`mfa` when it has MFA); absent = password only. */
-  amr?: string[];
+  /** RFC 8176 methods of the session (`["pwd"]`, `["pwd","otp","mfa"]`, `["hwk","mfa"]`). */
+  amr: string[];
   issuedAt: number;
   expiresAt: number;
   /** How the token arrived: cookie-authenticated requests are subject to CSRF checks. */

@@ -3,7 +3,7 @@
  * the gateway: an HS256 JWT under UPSTREAM_SECRET (the UTF-8 bytes of the
  * string exactly as given), header `{"alg":"HS256","typ":"JWT"}`, lifetime
  * 60 s, claims `iss`, `aud` (UPSTREAM_AUDIENCE), `sub`, `sid`, `email`,
- * `email_verified`, `roles`, `jti`, `iat`, `nbf`, `exp`, and `mth`, `pth`,
+ * `email_verified`, `roles`, `amr`, `jti`, `iat`, `nbf`, `exp`, and `mth`, `pth`,
  * `rid` binding it to one request (method, normalised path, request id) so a
  * leaked assertion cannot be replayed against another endpoint.
  *
@@ -39,6 +39,8 @@ export interface AssertionClaims {
   email: string;
   email_verified: boolean;
   roles: string[];
+  /** RFC 8176 methods of the session. */
+  amr: string[];
   method: string;
   path: string;
   requestId: string;
@@ -57,7 +59,7 @@ const DEFAULT_TTL_SECONDS = 60;
  * @example
  * const signer = createAssertionSigner({ secret: env.UPSTREAM_SECRET, audience: "upstream", issuer: "https://gw.example" });
  * const jwt = await signer.sign(
- *   { sub: "42", sid: "s1", email: "ana@example.com", email_verified: true, roles: ["user"],
+ *   { sub: "42", sid: "s1", email: "ana@example.com", email_verified: true, roles: ["user"], amr: ["pwd"],
  *     method: "GET", path: "/api/me", requestId: "r1" },
  *   Date.now(),
  * );
@@ -97,6 +99,7 @@ export function createAssertionSigner(opts: AssertionSignerOptions): AssertionSi
         email: claims.email,
         email_verified: claims.email_verified,
         roles: [...claims.roles],
+        amr: [...claims.amr],
         mth: claims.method,
         pth: claims.path,
         rid: claims.requestId,

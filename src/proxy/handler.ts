@@ -18,6 +18,7 @@ import { preserveEncoding } from "./encoding";
 import { callUpstream } from "./upstream";
 import { enforceApiLimit } from "./api-limit";
 import { enforceRoleRules } from "./role-check";
+import { hasMfa } from "../auth/amr";
 
 function isBrowserNavigation(c: Context<AppEnv>): boolean {
   return c.req.method === "GET" && (c.req.header("accept") ?? "").includes("text/html");
@@ -35,8 +36,9 @@ async function decide(c: Context<AppEnv>): Promise<Principal | undefined> {
   if (config.publicPaths(c.req.path)) return undefined;
   const presented = presentedAccessToken(c);
   if (!presented) {
-    // A path under ROLE_RULES needs a token even in optional mode: roles only come from one.
-    if (config.authMode === "optional" && !config.roleRules.rolesFor(c.req.path)) return undefined;
+    // A path under ROLE_RULES or MFA_PATHS needs a token even in optional mode.
+    const needsIdentity = config.roleRules.rolesFor(c.req.path) || config.mfaPaths(c.req.path);
+    if (config.authMode === "optional" && !needsIdentity) return undefined;
     throw new GatewayError("unauthorized", "Authentication is required", {
       headers: { "www-authenticate": "Bearer" },
     });
@@ -58,6 +60,9 @@ export async function proxyHandler(c: Context<AppEnv>): Promise<Response> {
     if (unauthenticated && config.loginUrl) return redirectToLogin(c, config.loginUrl);
     throw err;
   }
+  if (principal && config.mfaPaths(c.req.path) && !hasMfa(principal.amr)) {
+    throw new GatewayError("mfa_required", "This path requires a session signed in with a second factor");
+  }
   if (principal) await enforceApiLimit(c, principal);
 
   const requestUrl = new URL(c.req.url);
@@ -78,6 +83,7 @@ export async function proxyHandler(c: Context<AppEnv>): Promise<Response> {
           email: principal.email,
           email_verified: principal.emailVerified,
           roles: principal.roles,
+          amr: principal.amr,
           method: c.req.method,
           path: c.req.path,
           requestId: c.get("requestId"),
@@ -94,6 +100,7 @@ export async function proxyHandler(c: Context<AppEnv>): Promise<Response> {
           emailVerified: principal.emailVerified,
           roles: principal.roles,
           sessionId: principal.sessionId,
+          amr: principal.amr,
           assertion: assertion as string,
         }
       : undefined,

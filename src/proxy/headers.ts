@@ -44,6 +44,8 @@ export interface UpstreamIdentity {
   emailVerified: boolean;
   roles: readonly string[];
   sessionId: string;
+  /** RFC 8176 methods of the session, sent as `x-auth-amr` (comma-separated). */
+  amr: readonly string[];
   /** The signed `x-auth-assertion` JWT. */
   assertion: string;
 }
@@ -223,6 +225,7 @@ export function injectIdentity(headers: Headers, identity: UpstreamIdentity | un
     headers.set("x-user-email-verified", identity.emailVerified ? "true" : "false");
     headers.set("x-user-roles", encodeRoles(identity.roles));
     headers.set("x-auth-session", encodeHeaderValue(identity.sessionId));
+    headers.set("x-auth-amr", encodeRoles(identity.amr));
     headers.set("x-auth-assertion", identity.assertion);
   }
   headers.set("x-forwarded-for", forwarding.clientIp);

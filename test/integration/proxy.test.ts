@@ -71,6 +71,8 @@ describe("edge decision", () => {
     expect(claims.roles).toEqual(["user"]);
     expect((claims.exp as number) - (claims.iat as number)).toBe(60);
     expect(claims.sid).toBe(h["x-auth-session"]);
+    expect(h["x-auth-amr"]).toBe("pwd");
+    expect(claims.amr).toEqual(["pwd"]);
   });
 
   it("strips every spoofable header spelling, and connection-listed ones never remove injected headers", async () => {
@@ -83,6 +85,7 @@ describe("edge decision", () => {
         "x_user_email": "admin@example.com",
         "X-AUTH-ASSERTION": "forged",
         "x-auth-session": "forged",
+        "x-auth-amr": "pwd,otp,mfa",
         forwarded: "for=1.1.1.1",
         "x-forwarded-for": "1.1.1.1",
         "x-forwarded-host": "evil.example",
@@ -102,6 +105,7 @@ describe("edge decision", () => {
     expect(h["x-user-id"]).toMatch(/^\d+$/);
     expect(h["x-user-email"]).toBe(s.email);
     expect(h["x-auth-assertion"]).not.toBe("forged");
+    expect(h["x-auth-amr"]).toBe("pwd");
     expect(h["x-forwarded-for"]).not.toBe("1.1.1.1");
     expect(h["x-forwarded-host"]).toBe("gateway.test");
     for (const name of ["forwarded", "x-real-ip", "x-original-url", "x-rewrite-url", "x-http-method-override", "x-custom-hop"]) {

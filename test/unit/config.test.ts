@@ -10,6 +10,7 @@ const BASE = {
   PASSWORD_PEPPER: HEX.split("").reverse().join(""),
   UPSTREAM_SECRET: HEX.replace(/7/g, "8"),
   UPSTREAM_URL: "https://app.internal.example.com",
+  MFA_ENCRYPTION_KEY: HEX.replace(/a/g, "b"),
 };
 
 function problems(env: Record<string, string>): string[] {
@@ -85,6 +86,28 @@ describe("parseConfig", () => {
       expect.arrayContaining([expect.stringContaining("JWT_SECRET is too weak"), expect.stringContaining("BCRYPT_COST")]),
     );
     expect(problems({ ...weak, ENVIRONMENT: "development" })).toEqual([]);
+  });
+
+  it("reads the MFA settings: MFA_PATHS globs, MFA_ISSUER, encryption keys (strong and required in production)", () => {
+    const c = parseConfig(BASE);
+    expect(c.mfaPaths("/admin")).toBe(false);
+    expect(c.mfaIssuer).toBe("auth.example.com");
+    expect(c.mfaEncryptionKey).toBe(BASE.MFA_ENCRYPTION_KEY);
+    const set = parseConfig({ ...BASE, MFA_PATHS: "/admin/**, /billing/*", MFA_ISSUER: "TDAH Assistant", MFA_PREVIOUS_ENCRYPTION_KEYS: HEX });
+    expect(set.mfaPaths("/admin/users/1")).toBe(true);
+    expect(set.mfaPaths("/billing/x")).toBe(true);
+    expect(set.mfaPaths("/billing/x/y")).toBe(false);
+    expect(set.mfaIssuer).toBe("TDAH Assistant");
+    expect(set.mfaPreviousEncryptionKeys).toEqual([HEX]);
+    const { MFA_ENCRYPTION_KEY: _key, ...without } = BASE;
+    expect(problems(without)).toEqual(["MFA_ENCRYPTION_KEY is required"]);
+    expect(problems({ ...BASE, MFA_ENCRYPTION_KEY: "b".repeat(64) })).toEqual([expect.stringContaining("MFA_ENCRYPTION_KEY is too weak")]);
+    expect(problems({ ...BASE, MFA_ENCRYPTION_KEY: "short" })).toEqual([expect.stringContaining("MFA_ENCRYPTION_KEY must be at least 32 bytes")]);
+    expect(problems({ ...BASE, MFA_PATHS: "admin" })).toEqual([expect.stringContaining("MFA_PATHS")]);
+    // Development may leave it unset: a key is derived from JWT_SECRET.
+    const dev = parseConfig({ ...without, ENVIRONMENT: "development" });
+    expect(dev.mfaEncryptionKey).not.toBe("");
+    expect(dev.mfaEncryptionKey).not.toBe(BASE.JWT_SECRET);
   });
 
   it("uses prefix-less, non-Secure cookie names on plain-http development only", () => {

@@ -16,6 +16,7 @@ const IDENTITY: UpstreamIdentity = {
   emailVerified: true,
   roles: ["user", "admin"],
   sessionId: "sess-1",
+  amr: ["pwd", "otp", "mfa"],
   assertion: "h.p.s",
 };
 const FORWARDING: Forwarding = { clientIp: "192.0.2.10", proto: "https", host: "gw.test", requestId: "rid-1" };
@@ -165,6 +166,7 @@ describe("injectIdentity after stripping", () => {
       "x-user-email-verified": "true",
       "x-user-roles": "user,admin",
       "x-auth-session": "sess-1",
+      "x-auth-amr": "pwd,otp,mfa",
       "x-auth-assertion": "h.p.s",
       "x-forwarded-for": "192.0.2.10",
       "x-forwarded-proto": "https",

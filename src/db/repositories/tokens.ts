@@ -21,6 +21,8 @@ export interface NewToken {
   parentId?: number;
   ip?: string | null;
   userAgent?: string | null;
+  /** RFC 8176 methods of the session (refresh tokens). */
+  amr?: readonly string[];
 }
 
 export async function insertToken(db: Executor, t: NewToken): Promise<TokenRow> {
@@ -37,6 +39,7 @@ export async function insertToken(db: Executor, t: NewToken): Promise<TokenRow> 
         parentId: t.parentId ?? null,
         ipAddress: t.ip?.slice(0, 64) ?? null,
         userAgent: t.userAgent?.slice(0, 512) ?? null,
+        amr: t.amr ? [...t.amr] : null,
       })
       .returning();
     return rows[0] as TokenRow;
