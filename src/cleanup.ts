@@ -9,6 +9,7 @@ import { getConfig } from "./config";
 import { openDatabase, type DatabaseHandle } from "./db";
 import { guardDb } from "./db/guard";
 import { deleteStaleTokens } from "./db/repositories/tokens";
+import { deleteExpiredChallenges } from "./db/repositories/mfa";
 import { authEvents } from "./db/schema";
 import type { Config } from "./config";
 import { errorKind, log } from "./log";
@@ -18,6 +19,8 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 export interface CleanupResult {
   tokens: number;
   events: number;
+  /** Expired MFA login challenges (mfa_token rows). */
+  mfaChallenges: number;
 }
 
 export async function runCleanup(
@@ -30,6 +33,7 @@ export async function runCleanup(
   try {
     const now = new Date(scheduledTime);
     const tokens = await deleteStaleTokens(handle.db, now, new Date(scheduledTime - DAY_MS));
+    const mfaChallenges = await deleteExpiredChallenges(handle.db, now);
     const events = await guardDb(async () => {
       const rows = await handle.db
         .delete(authEvents)
@@ -37,8 +41,8 @@ export async function runCleanup(
         .returning({ id: authEvents.id });
       return rows.length;
     });
-    log("info", "cleanup.done", { tokens, events });
-    return { tokens, events };
+    log("info", "cleanup.done", { tokens, events, mfaChallenges });
+    return { tokens, events, mfaChallenges };
   } catch (err) {
     log("error", "cleanup.failed", { kind: errorKind(err) });
     throw err;

@@ -48,6 +48,8 @@ export interface GatewayErrorOptions {
   errors?: FieldError[];
   headers?: Record<string, string>;
   cause?: unknown;
+  /** Extra members of the problem body (RFC 9457 extensions), e.g. `mfa_token` and `methods`. */
+  extensions?: Record<string, unknown>;
 }
 
 /** An error a client may see: its `detail` must never hold a secret, SQL or a host name. */
@@ -57,6 +59,7 @@ export class GatewayError extends Error {
   readonly detail: string;
   readonly errors?: FieldError[];
   readonly headers: Record<string, string>;
+  readonly extensions?: Record<string, unknown>;
 
   constructor(code: ErrorCode, detail?: string, options: GatewayErrorOptions = {}) {
     super(detail ?? ERROR_CODES[code].title, { cause: options.cause });
@@ -66,6 +69,7 @@ export class GatewayError extends Error {
     this.detail = detail ?? ERROR_CODES[code].title;
     this.errors = options.errors;
     this.headers = options.headers ?? {};
+    this.extensions = options.extensions;
   }
 }
 
@@ -93,10 +97,12 @@ export interface ProblemBody {
   code: ErrorCode;
   errors?: FieldError[];
   request_id?: string;
+  [extension: string]: unknown;
 }
 
 export function problemBody(err: GatewayError, requestId?: string): ProblemBody {
   const body: ProblemBody = {
+    ...err.extensions,
     type: `urn:tdah-gateway:problem:${err.code}`,
     title: ERROR_CODES[err.code].title,
     status: err.status,

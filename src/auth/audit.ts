@@ -36,7 +36,14 @@ export type AuthEventType =
   | "profile_updated"
   | "email_change_requested"
   | "email_changed"
-  | "account_deleted";
+  | "account_deleted"
+  | "login_mfa_required"
+  | "mfa_setup_started"
+  | "mfa_enabled"
+  | "mfa_disabled"
+  | "mfa_code_failed"
+  | "mfa_recovery_codes_regenerated"
+  | "recovery_code_used";
 
 export function audit(
   c: Context<AppEnv>,

@@ -31,6 +31,9 @@ import { emailChangePage, resetPasswordPage, verifyEmailPage } from "../pages";
 import { deleteAccountHandler } from "../account/delete";
 import { emailChangeConfirmHandler, emailChangeRequestHandler } from "../account/email-change";
 import { updateProfileHandler } from "../account/profile";
+import { mfaStatusHandler, totpConfirmHandler, totpSetupHandler } from "../mfa/handlers/enrol";
+import { loginMfaHandler } from "../mfa/handlers/login-mfa";
+import { disableTotpHandler, regenerateRecoveryCodesHandler } from "../mfa/handlers/manage";
 
 const ROUTES: RouteShape[] = [
   { path: "/health", methods: ["GET"] },
@@ -58,6 +61,12 @@ const ROUTES: RouteShape[] = [
   { path: "/passkeys/login", methods: ["POST"] },
   { path: "/email/change", methods: ["GET", "POST"] },
   { path: "/email/change/confirm", methods: ["POST"] },
+  { path: "/login/mfa", methods: ["POST"] },
+  { path: "/mfa", methods: ["GET"] },
+  { path: "/mfa/totp/setup", methods: ["POST"] },
+  { path: "/mfa/totp/confirm", methods: ["POST"] },
+  { path: "/mfa/totp", methods: ["DELETE"] },
+  { path: "/mfa/recovery-codes", methods: ["POST"] },
 ];
 
 export function authRoutes(): Hono<AppEnv> {
@@ -95,6 +104,12 @@ export function authRoutes(): Hono<AppEnv> {
   r.get("/email/change", describe(acct.emailChangePage), () => emailChangePage());
   r.post("/email/change", describe(acct.emailChange), emailChangeRequestHandler);
   r.post("/email/change/confirm", describe(acct.emailChangeConfirm), emailChangeConfirmHandler);
+  r.post("/login/mfa", loginMfaHandler);
+  r.get("/mfa", mfaStatusHandler);
+  r.post("/mfa/totp/setup", totpSetupHandler);
+  r.post("/mfa/totp/confirm", totpConfirmHandler);
+  r.delete("/mfa/totp", disableTotpHandler);
+  r.post("/mfa/recovery-codes", regenerateRecoveryCodesHandler);
   r.get("/openapi.json", openApiDocument(r, "/auth"));
   r.all("*", fallbackHandler(ROUTES, "/auth"));
   return r;

@@ -102,6 +102,27 @@ const TEMPLATES: Record<MailKind, Template> = {
       "If you did this, there is nothing more to do. If you did not, remove it from your account's passkeys and reset your password right away.",
     ],
   },
+  mfa_enabled: {
+    subject: (app) => `Two-step verification is on for your ${app} account`,
+    paragraphs: (app) => [
+      `Two-step verification with an authenticator app was just turned on for your ${app} account. Every other session was signed out.`,
+      "Keep your recovery codes somewhere safe: each one signs you in once if you lose your device. If you did not do this, reset your password right away.",
+    ],
+  },
+  mfa_disabled: {
+    subject: (app) => `Two-step verification is off for your ${app} account`,
+    paragraphs: (app) => [
+      `Two-step verification was just turned off for your ${app} account, and its recovery codes no longer work.`,
+      "If you did not do this, reset your password right away and turn two-step verification on again.",
+    ],
+  },
+  recovery_code_used: {
+    subject: (app) => `A recovery code was used to sign in to ${app}`,
+    paragraphs: (app) => [
+      `One of your recovery codes was just used to sign in to your ${app} account; it will not work again.`,
+      "If this was you, consider making a new set of recovery codes. If it was not, reset your password right away.",
+    ],
+  },
 };
 
 function greeting(fullName: string | null | undefined): string {

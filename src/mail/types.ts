@@ -6,7 +6,10 @@ export type MailKind =
   | "password_changed"
   | "email_change"
   | "email_change_requested"
-  | "passkey_added";
+  | "passkey_added"
+  | "mfa_enabled"
+  | "mfa_disabled"
+  | "recovery_code_used";
 
 export interface MailMessage {
   kind: MailKind;

@@ -25,9 +25,18 @@ describe("scheduled cleanup", () => {
       `INSERT INTO auth_events (event_type, user_id, created_at) VALUES ('old', $1, now() - interval '40 days'), ('recent', $1, now() - interval '1 day')`,
       [uid],
     );
+    await query(
+      gw.databaseUrl,
+      `INSERT INTO mfa_challenges (token_hash, user_id, transport, expires_at)
+       VALUES ('mfa-expired', $1, 'bearer', now() - interval '1 minute'), ('mfa-live', $1, 'bearer', now() + interval '5 minutes')`,
+      [uid],
+    );
     const result = await runCleanup(gw.env, Date.now());
     expect(result.tokens).toBe(2);
     expect(result.events).toBe(1);
+    expect(result.mfaChallenges).toBe(1);
+    const challenges = await query<{ token_hash: string }>(gw.databaseUrl, "SELECT token_hash FROM mfa_challenges");
+    expect(challenges.map((r) => r.token_hash)).toEqual(["mfa-live"]);
     const hashes = (await query<{ token_hash: string }>(gw.databaseUrl, "SELECT token_hash FROM auth_tokens ORDER BY id")).map((r) => r.token_hash);
     expect(hashes).not.toContain("expired");
     expect(hashes).not.toContain("revoked-long-ago");

@@ -4,7 +4,7 @@
  * one password verification whether or not the email exists.
  */
 import type { Context } from "hono";
-import { findUserByEmail, recordLoginFailure, recordLoginSuccess } from "../../db/repositories/users";
+import { findUserByEmail, recordLoginFailure, recordLoginSuccess, updatePasswordHash } from "../../db/repositories/users";
 import { GatewayError } from "../../errors";
 import { readJsonObject } from "../../http/body";
 import { ipRateKey } from "../../http/client-ip";
@@ -20,6 +20,7 @@ import { reserveAlongside, type AttemptHandle } from "../lockout";
 import { normalizePassword } from "../passwords";
 import { enforceRateLimits } from "../rate-limit";
 import { startSession } from "../sessions";
+import { mfaRequiredError } from "../../mfa/challenge";
 
 const invalidCredentials = () => new GatewayError("invalid_credentials", "The email or password is incorrect");
 
@@ -96,6 +97,14 @@ async function checkAndRespond(
     throw new GatewayError("email_unverified", "Verify your email address before logging in");
   }
 
+  if (user.totpEnabled) {
+    // No session yet, and the failure count stays: only the second factor clears it,
+    // so a known password cannot be used to reset the count of wrong codes.
+    attempt.release();
+    if (result.needsRehash) await updatePasswordHash(db, user.id, await hasher.hash(password), new Date(nowMs));
+    audit(c, "login_mfa_required", { userId: user.id, detail: { transport } });
+    throw await mfaRequiredError(db, user.id, transport, nowMs);
+  }
   // Clears the count; runs beside the writes below, a failure of its own only leaves the place to expire.
   const cleared = attempt.settle(true).catch(() => undefined);
   const rehash = result.needsRehash ? await hasher.hash(password) : undefined;
