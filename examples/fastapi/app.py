@@ -32,7 +32,7 @@ from typing import Any, Dict, List, Optional
 
 from fastapi import Depends, FastAPI, HTTPException, Request, Response, WebSocket, WebSocketDisconnect
 
-from gateway_auth import GatewayUser, current_user, optional_user, require_roles, websocket_user
+from gateway_auth import GatewayUser, current_user, optional_user, require_mfa, require_roles, websocket_user
 from gateway_webhooks import WebhookReceiver, WebhookRejected
 
 AUTH_MODE = os.environ.get("AUTH_MODE", "required")
@@ -48,6 +48,7 @@ def user_json(user: GatewayUser) -> Dict[str, Any]:
         "email_verified": user.email_verified,
         "roles": list(user.roles),
         "session": user.session,
+        "amr": list(user.amr),
     }
 
 
@@ -64,6 +65,12 @@ def me(user: GatewayUser = Depends(current_user)) -> Dict[str, Any]:
 @app.get("/api/admin/whoami")
 def admin_whoami(user: GatewayUser = Depends(require_roles("admin"))) -> Dict[str, Any]:
     return {"user": user_json(user), "admin": True}
+
+
+@app.get("/api/secure")
+def secure(user: GatewayUser = Depends(require_mfa)) -> Dict[str, Any]:
+    """Only for sessions signed in with a second factor (403 mfa_required otherwise)."""
+    return user_json(user)
 
 
 @app.post("/api/echo")

@@ -44,6 +44,7 @@ const EXPECTED = [
   "locked_until",
   "password_hash",
   "roles",
+  "totp_enabled",
   "updated_at",
 ];
 
@@ -57,7 +58,17 @@ describe("migrations", () => {
     expect(second.stdout).toContain("database is up to date");
     expect(await columns(url)).toEqual(EXPECTED);
     const tables = await sql<{ table_name: string }>(url, "SELECT table_name FROM information_schema.tables WHERE table_schema='public' ORDER BY 1");
-    expect(tables.map((t) => t.table_name)).toEqual(["auth_events", "auth_tokens", "email_changes", "gateway_migrations", "passkeys", "users"]);
+    expect(tables.map((t) => t.table_name)).toEqual([
+      "auth_events",
+      "auth_tokens",
+      "email_changes",
+      "gateway_migrations",
+      "mfa_challenges",
+      "passkeys",
+      "user_recovery_codes",
+      "user_totp",
+      "users",
+    ]);
   });
 
   it("extend a legacy FastAPI users table without losing its rows", async () => {

@@ -64,7 +64,17 @@ describe("foundation", () => {
       gw.databaseUrl,
       "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name",
     );
-    expect(tables.map((t) => t.table_name)).toEqual(["auth_events", "auth_tokens", "email_changes", "gateway_migrations", "passkeys", "users"]);
+    expect(tables.map((t) => t.table_name)).toEqual([
+      "auth_events",
+      "auth_tokens",
+      "email_changes",
+      "gateway_migrations",
+      "mfa_challenges",
+      "passkeys",
+      "user_recovery_codes",
+      "user_totp",
+      "users",
+    ]);
   });
 });
 

@@ -117,6 +117,16 @@ describe("renderMail", () => {
     expect(m.text).toMatch(/reset your password/);
   });
 
+  it.each(["mfa_enabled", "mfa_disabled", "recovery_code_used"] as const)("%s notifies without a link or a code", (kind) => {
+    const m = renderMail(kind, { to: "a@b.c", link: LINK, fullName: "Ana" });
+    expect(m.kind).toBe(kind);
+    expect(m.link).toBeUndefined();
+    expect(m.text).not.toContain(LINK);
+    expect(m.text.startsWith("Hi Ana,")).toBe(true);
+    expect(m.text).toMatch(/reset your password/);
+    expect(m.subject).toMatch(kind === "recovery_code_used" ? /recovery code/i : /two-step verification/i);
+  });
+
   it("refuses a link kind without an http(s) link", () => {
     expect(() => renderMail("password_reset", { to: "a@b.c" })).toThrow(TypeError);
     expect(() => renderMail("email_verification", { to: "a@b.c", link: "javascript:alert(1)" })).toThrow(TypeError);
