@@ -209,7 +209,7 @@ async function signingBenches(config: Config, label: string): Promise<[string, B
   const subject = { id: "4242", email: "ana@example.com", emailVerified: true, roles: ["user"] };
   const { token } = await tokens.issue(subject, "0b7e0f6c-sess", Date.now());
   const signer = assertionSigner(config);
-  const claims = { sub: "4242", sid: "s", email: "ana@example.com", email_verified: true, roles: ["user"], method: "GET", path: "/api/tasks", requestId: "r" };
+  const claims = { sub: "4242", sid: "s", email: "ana@example.com", email_verified: true, roles: ["user"], amr: ["pwd"], method: "GET", path: "/api/tasks", requestId: "r" };
   const key = label.toLowerCase();
   return [
     [`jwt.sign.${key}`, { what: `access token sign (accessTokenService.issue, jose ${label})`, op: () => tokens.issue(subject, "0b7e0f6c-sess", Date.now()) }],
