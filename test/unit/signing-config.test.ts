@@ -15,6 +15,7 @@ const BASE = {
   PASSWORD_PEPPER: HEX.split("").reverse().join(""),
   UPSTREAM_SECRET: HEX.replace(/7/g, "8"),
   UPSTREAM_URL: "https://app.internal.example.com",
+  MFA_ENCRYPTION_KEY: HEX.replace(/a/g, "b"),
 };
 
 function problems(env: Record<string, string>): string[] {
