@@ -15,7 +15,8 @@ export type AdminEventType =
   | "admin_user_updated"
   | "admin_sessions_revoked"
   | "admin_unlocked"
-  | "admin_password_reset_sent";
+  | "admin_password_reset_sent"
+  | "admin_mfa_removed";
 
 export async function recordAdminEvent(
   c: Context<AppEnv>,

@@ -4,6 +4,7 @@
  * of migrations/0004_admin.sql) and of audit events (newest first), the row
  * lock a change runs under, and each user's MFA state.
  */
+import { totpFlags } from "../db/repositories/mfa";
 import { and, asc, desc, eq, gt, ilike, lt, or, type SQL } from "drizzle-orm";
 import type { Database } from "../db";
 import { guardDb } from "../db/guard";
@@ -90,10 +91,11 @@ export interface MfaState {
 export const NO_MFA: MfaState = { totp: false, passkeys: 0 };
 
 /**
- * Each user's second factors. TOTP (migrations/0003_mfa.sql) and passkeys
- * (0006_passkeys.sql) are wired here once those features are on main; until
- * then no user has either.
+ * Each user's second factors: TOTP from users.totp_enabled
+ * (migrations/0003_mfa.sql); passkeys (0006_passkeys.sql) are wired here once
+ * that feature is on main.
  */
-export async function mfaStates(_db: Database, ids: readonly number[]): Promise<Map<number, MfaState>> {
-  return new Map(ids.map((id) => [id, NO_MFA]));
+export async function mfaStates(db: Database, ids: readonly number[]): Promise<Map<number, MfaState>> {
+  const totp = await totpFlags(db, ids);
+  return new Map(ids.map((id) => [id, { ...NO_MFA, totp: totp.get(id) ?? false }]));
 }

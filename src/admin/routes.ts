@@ -3,7 +3,7 @@ import { Hono } from "hono";
 import { fallbackHandler, type RouteShape } from "../http/method-router";
 import type { AppEnv } from "../http/types";
 import { describe } from "../openapi/describe";
-import { logoutUserHandler, sendPasswordResetHandler, unlockUserHandler } from "./handlers/actions";
+import { logoutUserHandler, removeMfaHandler, sendPasswordResetHandler, unlockUserHandler } from "./handlers/actions";
 import { getUserHandler, listEventsHandler, listUsersHandler } from "./handlers/read";
 import { updateUserHandler } from "./handlers/update";
 import { adminRouteDocs as docs } from "./route-docs";
@@ -14,6 +14,7 @@ const ROUTES: RouteShape[] = [
   { path: "/users/:id/logout", methods: ["POST"] },
   { path: "/users/:id/unlock", methods: ["POST"] },
   { path: "/users/:id/password-reset", methods: ["POST"] },
+  { path: "/users/:id/mfa", methods: ["DELETE"] },
   { path: "/events", methods: ["GET"] },
 ];
 
@@ -25,6 +26,7 @@ export function adminRoutes(): Hono<AppEnv> {
   r.post("/users/:id/logout", describe(docs.logoutUser), logoutUserHandler);
   r.post("/users/:id/unlock", describe(docs.unlockUser), unlockUserHandler);
   r.post("/users/:id/password-reset", describe(docs.sendPasswordReset), sendPasswordResetHandler);
+  r.delete("/users/:id/mfa", describe(docs.removeMfa), removeMfaHandler);
   r.get("/events", describe(docs.listEvents), listEventsHandler);
   r.all("*", fallbackHandler(ROUTES, "/auth/admin"));
   return r;

@@ -13,6 +13,7 @@ import { notify } from "../../auth/notify";
 import { issueOneTimeToken } from "../../auth/one-time-tokens";
 import { enforceRateLimits } from "../../auth/rate-limit";
 import { guardDb } from "../../db/guard";
+import { removeTotp } from "../../db/repositories/mfa";
 import { revokeUserSessions } from "../../db/repositories/tokens";
 import type { UserRow } from "../../db/schema";
 import { GatewayError } from "../../errors";
@@ -105,4 +106,18 @@ export async function sendPasswordResetHandler(c: Context<AppEnv>): Promise<Resp
     token: await issueOneTimeToken(db, "password_reset", user.id, nowMs, client),
   }));
   return c.json({ status: "accepted" }, 202, NO_STORE);
+}
+
+/** DELETE /auth/admin/users/{id}/mfa: the lost-device reset; `mfa_disabled` mail when TOTP was on. */
+export async function removeMfaHandler(c: Context<AppEnv>): Promise<Response> {
+  const deps = c.get("deps");
+  const { admin, id } = await begin(c);
+  const now = new Date(deps.now());
+  const { removed, user } = await withUser(c, id, async (tx, target) => {
+    const wasOn = await removeTotp(tx, id, now);
+    await recordAdminEvent(c, tx, "admin_mfa_removed", { userId: id, actorId: admin.actorId, detail: { totp: wasOn } });
+    return { removed: wasOn, user: target };
+  });
+  if (removed) notify(c, async () => ({ kind: "mfa_disabled", to: user.email, fullName: user.fullName }));
+  return c.body(null, 204, NO_STORE);
 }

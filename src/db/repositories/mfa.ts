@@ -143,20 +143,40 @@ export async function spendRecoveryCode(db: Executor, userId: number, hash: stri
 }
 
 /**
- * Turns TOTP off: the factor and every recovery code deleted, the user's flag
- * cleared. Returns false when TOTP was not on. Also for an admin's "lost device".
+ * Removes a user's TOTP factor (pending or on), every recovery code, and the
+ * user's flag, inside the caller's transaction. True when TOTP was on.
+ * An admin's "lost device" reset runs it in the admin's transaction.
  */
+export async function removeTotp(tx: Executor, userId: number, at: Date): Promise<boolean> {
+  return guardDb(async () => {
+    const res = await tx.execute(sql`
+      DELETE FROM user_totp WHERE user_id = ${userId} RETURNING enabled_at IS NOT NULL AS enabled`);
+    await tx.execute(sql`DELETE FROM user_recovery_codes WHERE user_id = ${userId}`);
+    await tx.execute(sql`UPDATE users SET totp_enabled = false, updated_at = ${at} WHERE id = ${userId} AND totp_enabled`);
+    return rows<{ enabled: boolean }>(res)[0]?.enabled === true;
+  });
+}
+
+/** Turns TOTP off in one transaction; false when it was not on (nothing changes then). */
 export async function disableTotp(db: Database, userId: number, at: Date): Promise<boolean> {
   return guardDb(() =>
     db.transaction(async (tx) => {
       const res = await tx.execute(sql`
-        DELETE FROM user_totp WHERE user_id = ${userId} AND enabled_at IS NOT NULL RETURNING user_id`);
+        SELECT 1 FROM user_totp WHERE user_id = ${userId} AND enabled_at IS NOT NULL FOR UPDATE`);
       if (res.rows.length !== 1) return false;
-      await tx.execute(sql`DELETE FROM user_recovery_codes WHERE user_id = ${userId}`);
-      await tx.execute(sql`UPDATE users SET totp_enabled = false, updated_at = ${at} WHERE id = ${userId}`);
-      return true;
+      return removeTotp(tx, userId, at);
     }),
   );
+}
+
+/** Whether each of `ids` has TOTP on (the admin API's `mfa.totp`). */
+export async function totpFlags(db: Executor, ids: readonly number[]): Promise<Map<number, boolean>> {
+  if (ids.length === 0) return new Map();
+  return guardDb(async () => {
+    const list = sql.join(ids.map((id) => sql`${id}`), sql`, `);
+    const res = await db.execute(sql`SELECT id, totp_enabled FROM users WHERE id IN (${list})`);
+    return new Map(rows<{ id: string; totp_enabled: boolean }>(res).map((r) => [Number(r.id), r.totp_enabled === true]));
+  });
 }
 
 export async function insertChallenge(
