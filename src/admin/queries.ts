@@ -5,6 +5,7 @@
  * lock a change runs under, and each user's MFA state.
  */
 import { totpFlags } from "../db/repositories/mfa";
+import { passkeyCounts } from "../db/repositories/passkeys";
 import { and, asc, desc, eq, gt, ilike, lt, or, type SQL } from "drizzle-orm";
 import type { Database } from "../db";
 import { guardDb } from "../db/guard";
@@ -92,10 +93,9 @@ export const NO_MFA: MfaState = { totp: false, passkeys: 0 };
 
 /**
  * Each user's second factors: TOTP from users.totp_enabled
- * (migrations/0003_mfa.sql); passkeys (0006_passkeys.sql) are wired here once
- * that feature is on main.
+ * (migrations/0003_mfa.sql), passkeys counted in their table (0006_passkeys.sql).
  */
 export async function mfaStates(db: Database, ids: readonly number[]): Promise<Map<number, MfaState>> {
-  const totp = await totpFlags(db, ids);
-  return new Map(ids.map((id) => [id, { ...NO_MFA, totp: totp.get(id) ?? false }]));
+  const [totp, keys] = await Promise.all([totpFlags(db, ids), passkeyCounts(db, ids)]);
+  return new Map(ids.map((id) => [id, { totp: totp.get(id) ?? false, passkeys: keys.get(id) ?? 0 }]));
 }

@@ -20,6 +20,7 @@ import { clientInfo } from "../auth/client-info";
 import { assertSameOrigin } from "../auth/csrf";
 import { respondWithSession, type Transport } from "../auth/issue-session";
 import { enforceRateLimits } from "../auth/rate-limit";
+import { AMR_PASSKEY } from "../auth/amr";
 import { startSession } from "../auth/sessions";
 import { CHALLENGE_TTL_MS } from "./challenges";
 import { claimedChallenge, parseAuthenticationJson } from "./credential-json";
@@ -115,7 +116,7 @@ export async function loginHandler(c: Context<AppEnv>): Promise<Response> {
   const at = new Date(nowMs);
   // A concurrent login with a newer counter may have won meanwhile: the UPDATE decides.
   if (!(await recordPasskeyLogin(db, passkey.id, newCounter, at))) throw refuse("counter_regression", user.id);
-  const session = await startSession(db, config, user.id, nowMs, client);
+  const session = await startSession(db, config, user.id, nowMs, client, AMR_PASSKEY);
   audit(c, "login_succeeded", { userId: user.id, detail: { transport, method: "passkey", passkey: passkey.id } });
   return respondWithSession(c, { ...user, lastLogin: at }, session, transport);
 }

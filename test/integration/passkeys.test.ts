@@ -1,3 +1,4 @@
+import { decodeJwt } from "jose";
 import { describe, expect, it } from "vitest";
 import { openDatabase } from "../../src/db";
 import type { Config } from "../../src/config";
@@ -238,6 +239,10 @@ describe("passkey login", () => {
     expect(me.status).toBe(200);
     const list = await (await gw.fetch("/auth/passkeys", { headers: bearer(body.access_token) })).json<{ passkeys: Json[] }>();
     expect(list.passkeys[0]?.last_used_at).toBe(new Date(clock).toISOString());
+    // A passkey is a hardware-bound key with user verification: the session has MFA.
+    expect(decodeJwt(body.access_token).amr).toEqual(["hwk", "mfa"]);
+    const mfa = await (await gw.fetch("/auth/mfa", { headers: bearer(body.access_token) })).json<{ passkeys: number }>();
+    expect(mfa.passkeys).toBe(1);
   });
 
   it("signs in with the cookie transport under the login CSRF rule", async () => {

@@ -2,7 +2,7 @@
  * Passkeys: the queries the WebAuthn flows need. `countPasskeys` is the one
  * GET /auth/mfa (and the admin API's `mfa.passkeys`) reads.
  */
-import { and, asc, count, eq, sql } from "drizzle-orm";
+import { and, asc, count, eq, inArray, sql } from "drizzle-orm";
 import type { Database } from "../client";
 import { guardDb } from "../guard";
 import { passkeys, type PasskeyRow } from "../passkeys-schema";
@@ -26,6 +26,19 @@ export async function countPasskeys(db: Database, userId: number): Promise<numbe
   return guardDb(async () => {
     const rows = await db.select({ n: count() }).from(passkeys).where(eq(passkeys.userId, userId));
     return Number(rows[0]?.n ?? 0);
+  });
+}
+
+/** How many passkeys each of the users holds (one round trip; users without one are absent). */
+export async function passkeyCounts(db: Database, ids: readonly number[]): Promise<Map<number, number>> {
+  if (ids.length === 0) return new Map();
+  return guardDb(async () => {
+    const rows = await db
+      .select({ userId: passkeys.userId, n: count() })
+      .from(passkeys)
+      .where(inArray(passkeys.userId, [...ids]))
+      .groupBy(passkeys.userId);
+    return new Map(rows.map((r) => [Number(r.userId), Number(r.n)]));
   });
 }
 

@@ -13,6 +13,7 @@ import { renderSVG } from "uqr";
 import { audit } from "../../auth/audit";
 import { notify } from "../../auth/notify";
 import { enableTotp, findTotp, mfaSummary, savePendingTotp } from "../../db/repositories/mfa";
+import { countPasskeys } from "../../db/repositories/passkeys";
 import { revokeUserSessions } from "../../db/repositories/tokens";
 import { GatewayError } from "../../errors";
 import { readJsonObject } from "../../http/body";
@@ -30,9 +31,9 @@ const NO_STORE = { "cache-control": "no-store" };
 
 export async function mfaStatusHandler(c: Context<AppEnv>): Promise<Response> {
   const { user } = await signedInUser(c);
-  const summary = await mfaSummary(c.get("deps").db(), user.id);
-  // Passkeys (issue 17) add their count here once their table exists.
-  return c.json({ totp: summary.totp, recovery_codes_left: summary.recoveryCodesLeft, passkeys: 0 }, 200, NO_STORE);
+  const db = c.get("deps").db();
+  const [summary, passkeys] = await Promise.all([mfaSummary(db, user.id), countPasskeys(db, user.id)]);
+  return c.json({ totp: summary.totp, recovery_codes_left: summary.recoveryCodesLeft, passkeys }, 200, NO_STORE);
 }
 
 export async function totpSetupHandler(c: Context<AppEnv>): Promise<Response> {
