@@ -46,6 +46,10 @@ export const adminRouteDocs = {
     auth: "access", body: EmptyBody, bodyOptional: true,
     success: { 202: { description: "The mail is on its way", schema: AcceptedResponse } }, errors: ONE_USER,
   },
+  removeMfa: {
+    method: "delete", path: "/auth/admin/users/:id/mfa", summary: "Turn the user's TOTP off (lost device)", tag: "admin",
+    auth: "access", success: { 204: DONE }, errors: ONE_USER,
+  },
   listEvents: {
     method: "get", path: "/auth/admin/events", summary: "The audit log, newest first", tag: "admin", auth: "access",
     query: { user_id: "only this user's events", type: "only events of this type", ...PAGE_QUERY },

@@ -53,7 +53,7 @@ export const coreRouteDocs = {
   login: {
     method: "post", path: "/auth/login", summary: "Sign in with email and password", tag: "session", auth: "none",
     body: LoginBody, success: { 200: SESSION_ANSWER },
-    errors: ["invalid_credentials", "email_unverified", "account_disabled", "account_locked", "csrf_failed"],
+    errors: ["invalid_credentials", ["mfa_required", 401], "email_unverified", "account_disabled", "account_locked", "csrf_failed"],
   },
   refresh: {
     method: "post", path: "/auth/refresh", summary: "Rotate the refresh token", tag: "session", auth: "refresh",

@@ -17,7 +17,7 @@ import { countPasskeys } from "../../db/repositories/passkeys";
 import { revokeUserSessions } from "../../db/repositories/tokens";
 import { GatewayError } from "../../errors";
 import { readJsonObject } from "../../http/body";
-import { validateFields } from "../../http/fields";
+import { parseBody } from "../../http/schema";
 import type { AppEnv } from "../../http/types";
 import { signedInUser } from "../account-user";
 import { requireTotpCode } from "../codes";
@@ -25,6 +25,7 @@ import { openTotpSecret, totpAad } from "../factor";
 import { recheckPassword } from "../password-recheck";
 import { newRecoveryCodes, recoveryCodeHash } from "../recovery-codes";
 import { secretBox } from "../secret-box";
+import { CodeBody, PasswordBody } from "../schemas";
 import { matchTotp, newTotpSecret, otpauthUrl } from "../totp";
 
 const NO_STORE = { "cache-control": "no-store" };
@@ -39,7 +40,7 @@ export async function mfaStatusHandler(c: Context<AppEnv>): Promise<Response> {
 export async function totpSetupHandler(c: Context<AppEnv>): Promise<Response> {
   const deps = c.get("deps");
   const { user } = await signedInUser(c);
-  const fields = validateFields(await readJsonObject(c.req.raw), { password: { required: true, maxLength: 1024 } });
+  const fields = parseBody(await readJsonObject(c.req.raw), PasswordBody);
   if (user.totpEnabled) throw new GatewayError("conflict", "TOTP is already on; turn it off first to enrol a new device");
   await recheckPassword(c, user, fields.password);
 
@@ -56,7 +57,7 @@ export async function totpConfirmHandler(c: Context<AppEnv>): Promise<Response> 
   const deps = c.get("deps");
   const config = deps.config;
   const { principal, user } = await signedInUser(c);
-  const fields = validateFields(await readJsonObject(c.req.raw), { code: { required: true, maxLength: 64 } });
+  const fields = parseBody(await readJsonObject(c.req.raw), CodeBody);
   const code = requireTotpCode(fields.code);
   const db = deps.db();
   const row = await findTotp(db, user.id);

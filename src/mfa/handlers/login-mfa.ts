@@ -25,12 +25,13 @@ import { findUserById, recordLoginFailure, recordLoginSuccess } from "../../db/r
 import { GatewayError, validationError } from "../../errors";
 import { readJsonObject } from "../../http/body";
 import { ipRateKey } from "../../http/client-ip";
-import { validateFields } from "../../http/fields";
+import { parseBody } from "../../http/schema";
 import type { AppEnv } from "../../http/types";
 import { lockedError } from "../../auth/lockout";
 import { requireRecoveryCode, requireTotpCode, type PresentedCode } from "../codes";
 import { acceptCode } from "../factor";
 import { countWrongCode } from "../password-recheck";
+import { LoginMfaBody } from "../schemas";
 
 const invalidToken = () =>
   new GatewayError("invalid_token", "The mfa_token is unknown, expired, used, or was ended by too many wrong codes", {
@@ -40,19 +41,14 @@ const invalidToken = () =>
 export async function loginMfaHandler(c: Context<AppEnv>): Promise<Response> {
   const deps = c.get("deps");
   const config = deps.config;
-  const fields = validateFields(await readJsonObject(c.req.raw), {
-    mfa_token: { required: true, maxLength: 512 },
-    code: { maxLength: 64 },
-    recovery_code: { maxLength: 64 },
-    transport: { oneOf: ["cookie", "bearer"] },
-  });
+  const fields = parseBody(await readJsonObject(c.req.raw), LoginMfaBody);
   if ((fields.code === undefined) === (fields.recovery_code === undefined)) {
     throw validationError([{ field: "code", message: "send exactly one of code and recovery_code" }]);
   }
   const presented: PresentedCode =
     fields.code !== undefined
       ? { kind: "totp", code: requireTotpCode(fields.code) }
-      : { kind: "recovery", code: requireRecoveryCode(fields.recovery_code as string) };
+      : { kind: "recovery", code: requireRecoveryCode(fields.recovery_code ?? "") };
 
   const client = clientInfo(c);
   await enforceRateLimits(c, [{ key: `login:${ipRateKey(client.ip ?? "")}`, policy: config.rateLimits.login }]);

@@ -11,20 +11,21 @@ import { notify } from "../../auth/notify";
 import { disableTotp, findTotp, replaceRecoveryCodes } from "../../db/repositories/mfa";
 import { GatewayError } from "../../errors";
 import { readJsonObject } from "../../http/body";
-import { validateFields } from "../../http/fields";
+import { parseBody } from "../../http/schema";
 import type { AppEnv } from "../../http/types";
 import { signedInUser } from "../account-user";
 import { readEitherCode, requireTotpCode } from "../codes";
 import { acceptCode, acceptTotp } from "../factor";
 import { assertNotLocked, recheckPassword, wrongCode } from "../password-recheck";
 import { newRecoveryCodes, recoveryCodeHash } from "../recovery-codes";
+import { CodeBody, PasswordAndCodeBody } from "../schemas";
 
 const totpOff = () => new GatewayError("conflict", "TOTP is not on for this account");
 
 export async function regenerateRecoveryCodesHandler(c: Context<AppEnv>): Promise<Response> {
   const deps = c.get("deps");
   const { user } = await signedInUser(c);
-  const fields = validateFields(await readJsonObject(c.req.raw), { code: { required: true, maxLength: 64 } });
+  const fields = parseBody(await readJsonObject(c.req.raw), CodeBody);
   const code = requireTotpCode(fields.code);
   const db = deps.db();
   const row = await findTotp(db, user.id);
@@ -44,10 +45,7 @@ export async function regenerateRecoveryCodesHandler(c: Context<AppEnv>): Promis
 export async function disableTotpHandler(c: Context<AppEnv>): Promise<Response> {
   const deps = c.get("deps");
   const { user } = await signedInUser(c);
-  const fields = validateFields(await readJsonObject(c.req.raw), {
-    password: { required: true, maxLength: 1024 },
-    code: { required: true, maxLength: 64 },
-  });
+  const fields = parseBody(await readJsonObject(c.req.raw), PasswordAndCodeBody);
   const presented = readEitherCode(fields.code);
   await recheckPassword(c, user, fields.password);
   const db = deps.db();
