@@ -30,7 +30,10 @@ export async function respondWithSession(
   );
   const nowS = Math.floor(nowMs / 1000);
   const expiresIn = access.expiresAt - nowS;
-  const refreshExpiresIn = Math.max(0, session.refreshExpiresAt - nowS);
+  // Counted in milliseconds and rounded up: the session may have started in the previous
+  // second (a login's clock is read before its password hash), and a fresh refresh token
+  // must still announce its whole lifetime.
+  const refreshExpiresIn = Math.max(0, Math.ceil((session.refreshExpiresAtMs - nowMs) / 1000));
   c.header("cache-control", "no-store");
   c.header("pragma", "no-cache");
   if (transport === "cookie") {

@@ -33,6 +33,8 @@ export interface SessionTokens {
   refreshToken: string;
   /** Epoch seconds. */
   refreshExpiresAt: number;
+  /** The same instant in milliseconds (the answer's `refresh_expires_in` is counted from it). */
+  refreshExpiresAtMs: number;
   /** RFC 8176 methods the session started with; a refresh keeps them. */
   amr: string[];
 }
@@ -75,7 +77,7 @@ export async function startSession(
     userAgent: client.userAgent,
     amr,
   });
-  return { userId, sessionId, refreshToken, refreshExpiresAt: Math.floor(expiresAt.getTime() / 1000), amr: [...amr] };
+  return { userId, sessionId, refreshToken, refreshExpiresAt: Math.floor(expiresAt.getTime() / 1000), refreshExpiresAtMs: expiresAt.getTime(), amr: [...amr] };
 }
 
 const invalid = () => new GatewayError("invalid_token", "The refresh token is invalid");
@@ -118,6 +120,7 @@ export async function rotateRefreshToken(
               sessionId: row.sessionId,
               refreshToken: successor,
               refreshExpiresAt: Math.floor(child.expiresAt.getTime() / 1000),
+              refreshExpiresAtMs: child.expiresAt.getTime(),
               amr: normaliseAmr(child.amr),
             };
           }
@@ -152,6 +155,7 @@ export async function rotateRefreshToken(
         sessionId: row.sessionId,
         refreshToken: successor,
         refreshExpiresAt: Math.floor(expiresAt.getTime() / 1000),
+        refreshExpiresAtMs: expiresAt.getTime(),
         amr: normaliseAmr(row.amr),
       };
     }),
