@@ -4,16 +4,18 @@
 // passkey on the offer step (DevTools virtual authenticator: CTAP2, internal
 // transport, resident keys, user verification) and later signs in with it
 // alone, each time landing on `next` with the cookies set and FastAPI seeing
-// the user. Every page is screenshotted at 390 and 1280 px into
+// the user. An account with TOTP signs in with its password, then a code an
+// authenticator app would show (a wrong one is explained in the live region).
+// Every page and step is screenshotted at 390 and 1280 px into
 // test-artifacts/ and checked for labels, landmarks, contrast and focus order.
 import { mkdirSync } from "node:fs";
-import path from "node:path";
+import { URI, type TOTP } from "otpauth";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { ipAllocator, strongPassword, uniqueEmail } from "./helpers/client";
-import { ROOT, startStack, type Stack } from "./helpers/stack";
+import { call, ipAllocator, registerAndLogin, strongPassword, uniqueEmail } from "./helpers/client";
+import { a11yCheck, ARTIFACTS, shots, statusText, tabOrder } from "./helpers/page-checks";
+import { startStack, type Stack } from "./helpers/stack";
 
-const ARTIFACTS = path.join(ROOT, "test-artifacts");
 const CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 
 let stack: Stack;
@@ -25,84 +27,8 @@ const ips = ipAllocator();
 const email = uniqueEmail("hosted");
 const password = strongPassword();
 
-async function shots(p: Page, name: string): Promise<void> {
-  for (const width of [390, 1280]) {
-    await p.setViewportSize({ width, height: width === 390 ? 844 : 800 });
-    await p.screenshot({ path: path.join(ARTIFACTS, `pages-${name}-${width}.png`), fullPage: true });
-  }
-}
-
-interface A11yReport {
-  problems: string[];
-  checked: number;
-}
-
-/** Labels, landmarks, a live region and WCAG AA contrast of every visible text, in the page. */
-function a11yCheck(p: Page): Promise<A11yReport> {
-  return p.evaluate(() => {
-    const problems: string[] = [];
-    const visible = (el: Element) => {
-      const r = (el as HTMLElement).getBoundingClientRect();
-      return r.width > 0 && r.height > 0 && getComputedStyle(el).visibility !== "hidden";
-    };
-    if (document.querySelectorAll("main").length !== 1) problems.push("one <main> landmark");
-    if (!document.querySelector("h1")?.textContent?.trim()) problems.push("an <h1>");
-    if (!document.documentElement.lang) problems.push("<html lang>");
-    const live = document.getElementById("status");
-    if (!live || live.getAttribute("aria-live") !== "polite") problems.push("an aria-live status region");
-    for (const input of Array.from(document.querySelectorAll("input"))) {
-      if (!input.labels || input.labels.length === 0 || !input.labels[0]?.textContent?.trim()) problems.push(`label for #${input.id}`);
-    }
-    for (const b of Array.from(document.querySelectorAll("button, a"))) {
-      if (visible(b) && !b.textContent?.trim() && !b.getAttribute("aria-label")) problems.push(`accessible name of ${b.tagName}#${b.id}`);
-    }
-    const rgb = (s: string): number[] => (s.match(/[\d.]+/g) ?? []).map(Number);
-    const lum = (c: number[]) => {
-      const [r, g, b] = c.slice(0, 3).map((v) => {
-        const x = v / 255;
-        return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4;
-      }) as [number, number, number];
-      return 0.2126 * r + 0.7152 * g + 0.0722 * b;
-    };
-    const background = (el: Element | null): number[] => {
-      for (let e = el; e; e = e.parentElement) {
-        const c = rgb(getComputedStyle(e).backgroundColor);
-        if (c.length >= 3 && (c.length < 4 || (c[3] as number) > 0.5)) return c;
-      }
-      return [255, 255, 255];
-    };
-    let checked = 0;
-    for (const el of Array.from(document.querySelectorAll("h1, h2, p, label, button, a, input, li"))) {
-      if (!visible(el) || !el.textContent?.trim() && el.tagName !== "INPUT") continue;
-      const style = getComputedStyle(el);
-      const fg = lum(rgb(style.color));
-      const bg = lum(background(el));
-      const ratio = (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05);
-      const large = parseFloat(style.fontSize) >= 24 || (parseFloat(style.fontSize) >= 18.66 && Number(style.fontWeight) >= 700);
-      checked += 1;
-      if (ratio < (large ? 3 : 4.5)) problems.push(`contrast ${ratio.toFixed(2)} of ${el.tagName}#${el.id || ""} "${el.textContent?.trim().slice(0, 30)}"`);
-    }
-    return { problems, checked };
-  });
-}
-
-/** The ids (or link texts) Tab visits, in order, from the top of the page. */
-async function tabOrder(p: Page, steps: number): Promise<string[]> {
-  await p.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
-  const seen: string[] = [];
-  for (let i = 0; i < steps; i++) {
-    await p.keyboard.press("Tab");
-    seen.push(await p.evaluate(() => document.activeElement?.id || document.activeElement?.textContent?.trim() || ""));
-  }
-  return seen;
-}
-
-async function statusText(p: Page): Promise<string> {
-  return (await p.textContent("#status"))?.trim() ?? "";
-}
-
-async function cookieNames(): Promise<string[]> {
-  const all = [...(await context.cookies(site)), ...(await context.cookies(`${site}/auth/refresh`))];
+async function cookieNames(of: BrowserContext = context): Promise<string[]> {
+  const all = [...(await of.cookies(site)), ...(await of.cookies(`${site}/auth/refresh`))];
   return [...new Set(all.map((c) => c.name))].sort();
 }
 
@@ -215,5 +141,90 @@ describe("hosted sign-in pages in Chromium", () => {
     await stack.settleFastapiLog();
     const requests = stack.fastapiRequests().filter((r) => r.path === "/api/me" && r.status === 200);
     expect(requests.length).toBeGreaterThanOrEqual(2);
+  });
+});
+
+/** What an authenticator app shows `offsetSteps` 30 s steps from now, from the otpauth:// URL alone. */
+function appCode(otpauthUrl: string, offsetSteps = 0): string {
+  return (URI.parse(otpauthUrl) as TOTP).generate({ timestamp: Date.now() + offsetSteps * 30_000 });
+}
+
+/** A 6-digit code no step near now accepts (the server allows one step either side). */
+function wrongCode(otpauthUrl: string): string {
+  const near = new Set([-2, -1, 0, 1, 2, 3].map((step) => appCode(otpauthUrl, step)));
+  let n = 123_456;
+  while (near.has(String(n))) n += 1;
+  return String(n);
+}
+
+describe("password, then TOTP, on the hosted sign-in page", () => {
+  const mfaEmail = uniqueEmail("hosted-mfa");
+  const mfaPassword = strongPassword();
+  let otpauthUrl: string;
+  let mfaContext: BrowserContext;
+  let mfaPage: Page;
+
+  beforeAll(async () => {
+    // Enrolled through the JSON API, as a person would have done from an account page.
+    const session = await registerAndLogin(stack.gatewayUrl, mfaEmail, mfaPassword, ips(21));
+    const auth = { authorization: `Bearer ${session.access_token}`, "cf-connecting-ip": ips(21) };
+    const setup = await call(stack.gatewayUrl, "POST", "/auth/mfa/totp/setup", { json: { password: mfaPassword }, headers: auth });
+    expect(setup.status).toBe(200);
+    otpauthUrl = setup.body.otpauth_url;
+    const confirm = await call(stack.gatewayUrl, "POST", "/auth/mfa/totp/confirm", { json: { code: appCode(otpauthUrl) }, headers: auth });
+    expect(confirm.status).toBe(200);
+    // A browser of its own, without a platform authenticator: no passkey offer after the sign-in.
+    mfaContext = await (browser as Browser).newContext({ viewport: { width: 1280, height: 800 } });
+    await mfaContext.setExtraHTTPHeaders({ "cf-connecting-ip": ips(22) });
+    mfaPage = await mfaContext.newPage();
+  });
+
+  afterAll(async () => {
+    await mfaContext?.close().catch(() => {});
+  });
+
+  it("asks for the code after the password, with no session yet", async () => {
+    await mfaPage.goto(`${site}/auth/login?next=%2Fapi%2Fheaders`);
+    await mfaPage.fill("#email", mfaEmail);
+    await mfaPage.fill("#password", mfaPassword);
+    await mfaPage.click("#sign-in");
+    await mfaPage.waitForSelector("#mfa-step:not([hidden])");
+    expect(await mfaPage.isHidden("#password-step")).toBe(true);
+    expect(await mfaPage.evaluate(() => document.activeElement?.id)).toBe("code");
+    expect(await statusText(mfaPage)).toBe("One more step: enter your authentication code.");
+    expect(await mfaPage.inputValue("#password")).toBe("");
+    expect(await cookieNames(mfaContext)).toEqual([]);
+    expect(await mfaPage.getAttribute("#code", "autocomplete")).toBe("one-time-code");
+    await shots(mfaPage, "login-code");
+    for (const width of [390, 1280]) {
+      await mfaPage.setViewportSize({ width, height: 800 });
+      expect((await a11yCheck(mfaPage)).problems, `code step at ${width}px`).toEqual([]);
+      expect(await mfaPage.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+    }
+  });
+
+  it("says a wrong code didn't work in the live region, then lands on next with a right one and FastAPI sees the user", async () => {
+    await mfaPage.fill("#code", wrongCode(otpauthUrl));
+    await mfaPage.click("#verify");
+    await expect.poll(() => statusText(mfaPage), { timeout: 20_000 }).toBe("That code didn't work. Check it and try again.");
+    expect(await mfaPage.getAttribute("#status", "aria-live")).toBe("polite");
+    expect(await mfaPage.getAttribute("#code", "aria-invalid")).toBe("true");
+    expect(await mfaPage.evaluate(() => document.activeElement?.id)).toBe("code");
+    expect(await cookieNames(mfaContext)).toEqual([]);
+    await shots(mfaPage, "login-code-error");
+
+    // The confirm spent this step's code; an app shows the next one (one step of drift is accepted).
+    await mfaPage.fill("#code", appCode(otpauthUrl, 1));
+    await mfaPage.click("#verify");
+    await mfaPage.waitForURL(`${site}/api/headers`);
+    expect(await cookieNames(mfaContext)).toEqual(["access", "refresh"]);
+    const seen = JSON.parse((await mfaPage.textContent("body")) ?? "{}") as { user_id: string | null; headers: Record<string, string> };
+    expect(seen.user_id).toEqual(expect.any(String));
+    expect(seen.headers["x-user-id"]).toBe(seen.user_id);
+    expect(seen.headers["x-user-email"]).toBe(mfaEmail);
+    expect(seen.headers["x-auth-amr"]).toBe("pwd,otp,mfa");
+    expect(seen.headers["x-auth-assertion"]).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
+    await stack.settleFastapiLog();
+    expect(stack.fastapiRequests().some((r) => r.path === "/api/headers" && r.status === 200)).toBe(true);
   });
 });
