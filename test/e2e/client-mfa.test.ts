@@ -1,8 +1,10 @@
 // The browser client's MFA step against the real stack in headless Chromium:
 // TOTP enrolment through client.fetch, sign-in answered 401 mfa_required, the
-// code step (a wrong code is a typed invalid_code, a recovery code signs in).
+// code step (a wrong code is a typed invalid_code; a TOTP code and a recovery
+// code each sign in, and FastAPI sees the session's amr).
 import { createHmac } from "node:crypto";
 import { chromium, type Browser, type Page } from "playwright-core";
+import type { AuthClient } from "../../client/src";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { ipAllocator, strongPassword, uniqueEmail } from "./helpers/client";
 import { clientTestFiles } from "./helpers/client-build";
@@ -18,6 +20,8 @@ let page: Page;
 let cleanupBuild: (() => void) | undefined;
 let site: string;
 const email = uniqueEmail("clientmfa");
+// Each test signs in from an address of its own: the login limit (5 per 15 min an IP) counts every step.
+const ip = ipAllocator();
 const password = strongPassword();
 
 /** RFC 6238 TOTP (SHA-1, 6 digits, 30 s) from a base32 secret, as an authenticator app computes it. */
@@ -31,6 +35,22 @@ function totp(secret: string, atMs = Date.now()): string {
   const mac = createHmac("sha1", key).update(counter).digest();
   const offset = (mac[mac.length - 1] as number) & 0xf;
   return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, "0");
+}
+
+/** A 6-digit code that no step near now accepts (one step of drift is allowed either side). */
+function wrongCode(secret: string): string {
+  const near = new Set([-2, -1, 0, 1, 2, 3].map((step) => totp(secret, Date.now() + step * 30_000)));
+  let n = 123_456;
+  while (near.has(String(n))) n += 1;
+  return String(n);
+}
+
+/** The page's client (window.auth, set by the test page). */
+type PageWindow = Window & { auth: AuthClient };
+
+/** Later requests of the page come from `ip(n)`. */
+function fromIp(n: number): Promise<void> {
+  return page.setExtraHTTPHeaders({ "cf-connecting-ip": ip(n) });
 }
 
 /** Runs `fn` in the page with the client as `auth`. */
@@ -54,7 +74,7 @@ beforeAll(async () => {
   site = stack.gatewayUrl;
   browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
   const context = await browser.newContext();
-  await context.setExtraHTTPHeaders({ "cf-connecting-ip": ipAllocator()(23) });
+  await context.setExtraHTTPHeaders({ "cf-connecting-ip": ip(23) });
   page = await context.newPage();
   await page.goto(`${site}/public/client-test.html`);
   await page.waitForFunction(() => document.title === "client ready");
@@ -72,53 +92,90 @@ afterAll(async () => {
 
 describe("the browser client's MFA step, against the real endpoints", () => {
   let recoveryCodes: string[] = [];
+  let secret = "";
 
   it("enrols TOTP for a signed-in user", async () => {
     const setup = await inPage(
       async ({ email, password }) => {
-        const auth = (window as unknown as { auth: any }).auth;
+        const auth = (window as unknown as PageWindow).auth;
         await auth.register(email, password);
         const r = await auth.signIn(email, password);
         const res: Response = await auth.fetch("/auth/mfa/totp/setup", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ password }) });
-        return { signed: r.status, status: res.status, body: await res.json() };
+        return { signed: r.status, status: res.status, body: (await res.json()) as { secret: string } };
       },
       { email, password },
     );
     expect(setup.signed).toBe("signed_in");
     expect(setup.status).toBe(200);
-    const code = totp(setup.body.secret as string);
+    const code = totp(setup.body.secret);
     const confirm = await inPage(
       async ({ code }) => {
-        const auth = (window as unknown as { auth: any }).auth;
+        const auth = (window as unknown as PageWindow).auth;
         const res: Response = await auth.fetch("/auth/mfa/totp/confirm", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ code }) });
-        return { status: res.status, body: await res.json() };
+        return { status: res.status, body: (await res.json()) as { recovery_codes: string[] } };
       },
       { code },
     );
     expect(confirm.status).toBe(200);
-    recoveryCodes = confirm.body.recovery_codes as string[];
+    secret = setup.body.secret;
+    recoveryCodes = confirm.body.recovery_codes;
     expect(recoveryCodes).toHaveLength(10);
   });
 
-  it("signs in through the MFA step: mfa_required, invalid_code typed, a recovery code completes it", async () => {
+  it("signs in through the MFA step: mfa_required, invalid_code typed, a TOTP code completes it", async () => {
+    await fromIp(24);
     const out = await inPage(
-      async ({ email, password, recovery }) => {
-        const auth = (window as unknown as { auth: any }).auth;
+      async ({ email, password, wrong }) => {
+        const auth = (window as unknown as PageWindow).auth;
         await auth.signOut();
         const first = await auth.signIn(email, password);
-        let wrong = "";
+        if (first.status !== "mfa_required") return { status: first.status };
+        let refused = "";
         try {
-          await auth.completeMfa(first.challenge, { code: "000000" });
+          await auth.completeMfa(first.challenge, { code: wrong });
         } catch (err) {
-          wrong = `${(err as { name: string }).name}:${(err as { code: string }).code}`;
+          refused = `${(err as { name: string }).name}:${(err as { code: string }).code}`;
         }
+        return { status: first.status, methods: first.challenge.methods, mfaToken: first.challenge.mfaToken, refused };
+      },
+      { email, password, wrong: wrongCode(secret) },
+    );
+    expect(out).toEqual({ status: "mfa_required", methods: ["totp", "recovery_code"], mfaToken: expect.any(String), refused: "AuthError:invalid_code" });
+    // The confirm spent this step's code: an app shows the next one (one step of drift is accepted).
+    const signedIn = await inPage(
+      async ({ mfaToken, code }) => {
+        const auth = (window as unknown as PageWindow).auth;
+        const user = await auth.completeMfa({ mfaToken, methods: ["totp"] }, { code });
+        const app = (await (await auth.fetch("/api/me")).json()) as { email: string; amr: string[] };
+        return { user: user.email, app };
+      },
+      { mfaToken: out.mfaToken as string, code: totp(secret, Date.now() + 30_000) },
+    );
+    expect(signedIn).toEqual({ user: email, app: expect.objectContaining({ email, amr: ["pwd", "otp", "mfa"] }) });
+  });
+
+  it("a recovery code completes the MFA step once", async () => {
+    await fromIp(25);
+    const out = await inPage(
+      async ({ email, password, recovery }) => {
+        const auth = (window as unknown as PageWindow).auth;
+        await auth.signOut();
+        const first = await auth.signIn(email, password);
+        if (first.status !== "mfa_required") return { status: first.status };
         const user = await auth.completeMfa(first.challenge, { recovery_code: recovery });
         const me = await auth.me();
-        return { status: first.status, methods: first.challenge.methods, wrong, user: user.email, me: me.email };
+        await auth.signOut();
+        const second = await auth.signIn(email, password);
+        let reused = "";
+        try {
+          if (second.status === "mfa_required") await auth.completeMfa(second.challenge, { recovery_code: recovery });
+        } catch (err) {
+          reused = (err as { code: string }).code;
+        }
+        return { status: first.status, user: user.email, me: me.email, reused };
       },
       { email, password, recovery: recoveryCodes[0] as string },
     );
-    expect(out).toEqual({ status: "mfa_required", methods: ["totp", "recovery_code"], wrong: "AuthError:invalid_code", user: email, me: email });
+    expect(out).toEqual({ status: "mfa_required", user: email, me: email, reused: "invalid_code" });
   });
-
 });
