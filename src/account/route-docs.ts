@@ -10,9 +10,10 @@ export const accountRouteDocs = {
     success: { 200: { description: "The updated user", schema: UserResponse } }, errors: [],
   },
   deleteAccount: {
-    method: "delete", path: "/auth/me", summary: "Delete the account (password re-checked; every session ends)",
+    method: "delete", path: "/auth/me",
+    summary: "Delete the account (password re-checked, and a TOTP or recovery code when TOTP is on; every session ends)",
     tag: "account", auth: "access", body: DeleteAccountBody,
-    success: { 204: { description: "Erased" } }, errors: ["invalid_credentials", "account_locked"],
+    success: { 204: { description: "Erased" } }, errors: ["invalid_credentials", "invalid_code", "account_locked"],
   },
   emailChange: {
     method: "post", path: "/auth/email/change", summary: "Ask to move the account to a new email address",

@@ -120,8 +120,9 @@ export async function confirmEmailChange(db: Database, tokenHash: string, at: Da
 
 /**
  * Erases a user in one statement: email replaced by a placeholder, name,
- * hash, roles and counters cleared, status `deleted`, every token and pending
- * email change deleted. Answers whether this call did it (false: already
+ * hash, roles, counters and the TOTP flag cleared, status `deleted`; every
+ * token (refresh and one-time), pending email change, TOTP factor, recovery
+ * code, MFA login challenge and passkey deleted. Answers whether this call did it (false: already
  * deleted, e.g. by a concurrent request) and the sessions it ended.
  */
 export async function eraseUser(db: Database, id: number, at: Date): Promise<{ erased: boolean; sessions: string[] }> {
@@ -131,13 +132,22 @@ export async function eraseUser(db: Database, id: number, at: Date): Promise<{ e
         UPDATE users SET
           email = 'deleted-' || id || '@deleted.invalid', full_name = NULL, password_hash = NULL,
           email_verified = false, account_status = 'deleted', roles = ARRAY[]::TEXT[],
-          failed_login_attempts = 0, locked_until = NULL, last_login = NULL, updated_at = ${at}
+          failed_login_attempts = 0, locked_until = NULL, last_login = NULL, totp_enabled = false,
+          updated_at = ${at}
         WHERE id = ${id} AND account_status <> 'deleted'
         RETURNING id
       ), t AS (
         DELETE FROM auth_tokens WHERE user_id IN (SELECT id FROM u) RETURNING session_id
       ), e AS (
         DELETE FROM email_changes WHERE user_id IN (SELECT id FROM u) RETURNING id
+      ), totp AS (
+        DELETE FROM user_totp WHERE user_id IN (SELECT id FROM u) RETURNING user_id
+      ), rc AS (
+        DELETE FROM user_recovery_codes WHERE user_id IN (SELECT id FROM u) RETURNING id
+      ), mc AS (
+        DELETE FROM mfa_challenges WHERE user_id IN (SELECT id FROM u) RETURNING id
+      ), pk AS (
+        DELETE FROM passkeys WHERE user_id IN (SELECT id FROM u) RETURNING id
       )
       SELECT (SELECT count(*) FROM u) AS erased,
              ARRAY(SELECT DISTINCT session_id::text FROM t WHERE session_id IS NOT NULL) AS sessions,
