@@ -39,14 +39,20 @@ export type DeliveryMessage =
   | { v: 1; id: string; kind: "event"; event: AccountEvent };
 
 const ID_RE = /^msg_[0-9a-f]{32}$/;
-const MAIL_KINDS: ReadonlySet<string> = new Set<MailKind>([
-  "email_verification",
-  "password_reset",
-  "account_exists",
-  "password_changed",
-  "email_change",
-  "email_change_requested",
-]);
+/** Every kind the mail seam sends: a Record, so a new MailKind fails the typecheck until it is listed. */
+const MAIL_KIND_LIST: Record<MailKind, true> = {
+  email_verification: true,
+  password_reset: true,
+  account_exists: true,
+  password_changed: true,
+  email_change: true,
+  email_change_requested: true,
+  mfa_enabled: true,
+  mfa_disabled: true,
+  recovery_code_used: true,
+  passkey_added: true,
+};
+const MAIL_KINDS: ReadonlySet<string> = new Set(Object.keys(MAIL_KIND_LIST));
 const EVENT_TYPES: ReadonlySet<string> = new Set(ACCOUNT_EVENT_TYPES);
 
 /** A fresh `msg_<32 hex>` id. */

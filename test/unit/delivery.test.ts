@@ -85,6 +85,17 @@ describe("messages and backoff", () => {
     }
   });
 
+  it("accepts a mail of every kind API.md lists (the consumer must not drop MFA or passkey mail as malformed)", () => {
+    const kinds = [
+      "email_verification", "password_reset", "account_exists", "password_changed", "email_change",
+      "email_change_requested", "mfa_enabled", "mfa_disabled", "recovery_code_used", "passkey_added",
+    ] as const;
+    for (const kind of kinds) {
+      const m = mailMessage(renderMail(kind, { to: "a@example.com", link: "https://gateway.test/auth/x#token=t" }));
+      expect(parseDeliveryMessage(JSON.parse(JSON.stringify(m))), kind).toEqual(m);
+    }
+  });
+
   it("doubles the delay per attempt, capped at an hour", () => {
     expect([1, 2, 3, 4].map((n) => retryDelaySeconds(n, 10))).toEqual([10, 20, 40, 80]);
     expect(retryDelaySeconds(30, 10)).toBe(3600);

@@ -108,7 +108,7 @@ export async function sendPasswordResetHandler(c: Context<AppEnv>): Promise<Resp
   return c.json({ status: "accepted" }, 202, NO_STORE);
 }
 
-/** DELETE /auth/admin/users/{id}/mfa: the lost-device reset; `mfa_disabled` mail when TOTP was on. */
+/** DELETE /auth/admin/users/{id}/mfa: the lost-device reset; `mfa.disabled` event and `mfa_disabled` mail when TOTP was on. */
 export async function removeMfaHandler(c: Context<AppEnv>): Promise<Response> {
   const deps = c.get("deps");
   const { admin, id } = await begin(c);
@@ -118,6 +118,9 @@ export async function removeMfaHandler(c: Context<AppEnv>): Promise<Response> {
     await recordAdminEvent(c, tx, "admin_mfa_removed", { userId: id, actorId: admin.actorId, detail: { totp: wasOn } });
     return { removed: wasOn, user: target };
   });
-  if (removed) notify(c, async () => ({ kind: "mfa_disabled", to: user.email, fullName: user.fullName }));
+  if (removed) {
+    deps.events.emit("mfa.disabled", { user_id: String(id), factor: "totp", by: "admin" });
+    notify(c, async () => ({ kind: "mfa_disabled", to: user.email, fullName: user.fullName }));
+  }
   return c.body(null, 204, NO_STORE);
 }

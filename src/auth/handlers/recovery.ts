@@ -89,6 +89,8 @@ export async function resetPasswordHandler(c: Context<AppEnv>): Promise<Response
   ]);
   audit(c, "password_reset", { userId: user.id, detail: { sessions_revoked: sessions.length } });
   deps.events.emit("password.reset", { user_id: String(user.id), sessions_revoked: sessions.length });
+  // The reset proves the address (the link went to it): an unverified email is now verified.
+  if (!user.emailVerified) deps.events.emit("user.email_verified", { user_id: String(user.id) });
   notify(c, async () => ({ kind: "password_changed", to: user.email, fullName: user.fullName }));
   return c.body(null, 204, { "cache-control": "no-store" });
 }

@@ -80,6 +80,7 @@ export async function totpConfirmHandler(c: Context<AppEnv>): Promise<Response> 
   const others = await revokeUserSessions(db, user.id, now, principal.sessionId);
   if (others.length > 0) await deps.revocations.revokeSessions(others, config.accessTokenTtl);
   audit(c, "mfa_enabled", { userId: user.id, detail: { sessions_revoked: others.length } });
+  deps.events.emit("mfa.enabled", { user_id: String(user.id), factor: "totp", sessions_revoked: others.length });
   notify(c, async () => ({ kind: "mfa_enabled", to: user.email, fullName: user.fullName }));
   return c.json({ recovery_codes: codes }, 200, NO_STORE);
 }

@@ -57,6 +57,7 @@ export async function disableTotpHandler(c: Context<AppEnv>): Promise<Response> 
   }
   if (!(await disableTotp(db, user.id, new Date(deps.now())))) throw totpOff();
   audit(c, "mfa_disabled", { userId: user.id, detail: { by: presented.kind } });
+  deps.events.emit("mfa.disabled", { user_id: String(user.id), factor: "totp", by: "user" });
   notify(c, async () => ({ kind: "mfa_disabled", to: user.email, fullName: user.fullName }));
   return c.body(null, 204, { "cache-control": "no-store" });
 }
