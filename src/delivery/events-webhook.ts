@@ -1,7 +1,8 @@
 /**
  * The account events webhook: POSTs `{"type","timestamp","data"}` to
- * EVENTS_WEBHOOK_URL with the Standard Webhooks headers under the UTF-8 bytes
- * of EVENTS_WEBHOOK_SECRET.
+ * EVENTS_WEBHOOK_URL signed like the mail webhook (API.md): the Standard
+ * Webhooks headers and `x-gateway-signature: sha256=<hex HMAC of the body>`,
+ * both under the UTF-8 bytes of EVENTS_WEBHOOK_SECRET.
  *
  * @example
  * const hook = eventsWebhook({ url: config.eventsWebhookUrl, secret: config.eventsWebhookSecret });
@@ -10,7 +11,7 @@
 import { postOnce, type FetchFn } from "../mail/delivery";
 import type { DeliveryMeta } from "../mail/types";
 import type { AccountEvent } from "./messages";
-import { keyFor, webhookHeaders } from "./signature";
+import { bodySignature, keyFor, webhookHeaders } from "./signature";
 
 export interface EventsWebhookOptions {
   url: string;
@@ -32,14 +33,15 @@ export function eventsWebhook(options: EventsWebhookOptions): EventsWebhook {
   return {
     async post(event, meta) {
       const body = encoder.encode(JSON.stringify({ type: event.type, timestamp: event.timestamp, data: event.data }));
-      const headers = await webhookHeaders(await signingKey(), meta.id, meta.timestamp, body);
+      const key = await signingKey();
+      const headers = await webhookHeaders(key, meta.id, meta.timestamp, body);
       await postOnce({
         transport: "events",
         fetchFn,
         url,
         body,
         timeoutMs,
-        headers: { "content-type": "application/json", ...headers },
+        headers: { "content-type": "application/json", "x-gateway-signature": await bodySignature(key, body), ...headers },
       });
     },
   };

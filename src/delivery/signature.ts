@@ -57,6 +57,12 @@ export async function webhookHeaders(
   };
 }
 
+/** `sha256=<hex HMAC-SHA256 of the raw body>`: the `x-gateway-signature` both webhooks carry. */
+export async function bodySignature(key: CryptoKey, body: Uint8Array): Promise<string> {
+  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, body));
+  return `sha256=${Array.from(mac, (b) => b.toString(16).padStart(2, "0")).join("")}`;
+}
+
 /** A per-secret key cache: imported once, on first use. */
 export function keyFor(secret: string): () => Promise<CryptoKey> {
   let key: Promise<CryptoKey> | undefined;

@@ -4,7 +4,7 @@
  * on (mfa.enabled, mfa_enabled mail), off by the user or by an admin
  * (mfa.disabled, mfa_disabled mail), and a password reset that verifies the
  * email (user.email_verified). Each event carries the user id and what
- * changed, never a secret.
+ * changed, never a secret, and is signed like the mail webhook.
  */
 import { describe, expect, it } from "vitest";
 import { totpCode } from "../../src/mfa/totp";
@@ -24,11 +24,22 @@ interface EventBody {
   data: Record<string, unknown>;
 }
 
-/** The delivered (204) events of `id` of `type`, signature checked. */
+async function bodyHmac(secret: string, body: string): Promise<string> {
+  const enc = new TextEncoder();
+  const key = await crypto.subtle.importKey("raw", enc.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, enc.encode(body)));
+  return `sha256=${Array.from(mac, (b) => b.toString(16).padStart(2, "0")).join("")}`;
+}
+
+/** The delivered (204) events of `id` of `type`, both signatures checked. */
 async function eventsOf(id: string, type: string, count = 1): Promise<EventBody[]> {
   const delivered = (rs: SinkRecord[]) => rs.filter((r) => r.path === "/events" && r.status === 204 && r.body.includes(`"${type}"`));
   const records = delivered(await waitForDeliveries(`"user_id":"${id}"`, (rs) => delivered(rs).length >= count));
-  for (const r of records) expect(await signatureValid(r, EVENTS_SECRET)).toBe(true);
+  for (const r of records) {
+    expect(await signatureValid(r, EVENTS_SECRET)).toBe(true);
+    // Signed like the mail webhook: x-gateway-signature over the raw body too.
+    expect(r.headers["x-gateway-signature"]).toBe(await bodyHmac(EVENTS_SECRET, r.body));
+  }
   return records.map((r) => JSON.parse(r.body) as EventBody);
 }
 
