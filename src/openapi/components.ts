@@ -78,12 +78,19 @@ export const HealthResponse = v.strictObject({
 
 const ALL_CODES = Object.keys(ERROR_CODES) as [ErrorCode, ...ErrorCode[]];
 
+/** What a 401 `mfa_required` from a password login adds (API.md "Multi-factor authentication"). */
+const MFA_STEP = {
+  mfa_token: v.optional(v.pipe(v.string(), v.metadata({ description: "Opaque, single-use, 5 minutes: send it to POST /auth/login/mfa" }))),
+  methods: v.optional(v.array(v.picklist(["totp", "recovery_code"]))),
+};
+
 /**
  * RFC 9457 problem details; `codes` narrows `code` to what the endpoint
- * documents for that status. Extra members (`mfa_token`, `checks`) are allowed.
+ * documents for that status. Extra members (`checks`) are allowed; where
+ * `mfa_required` is among the codes, its `mfa_token` and `methods` are described.
  */
 export function problemSchema(codes: readonly ErrorCode[] = ALL_CODES) {
-  return v.object({
+  const entries = {
     type: v.string(),
     title: v.string(),
     status: v.number(),
@@ -91,5 +98,6 @@ export function problemSchema(codes: readonly ErrorCode[] = ALL_CODES) {
     code: v.picklist(codes.length > 0 ? (codes as [ErrorCode, ...ErrorCode[]]) : ALL_CODES),
     errors: v.optional(v.array(v.object({ field: v.string(), message: v.string() }))),
     request_id: v.optional(v.string()),
-  });
+  };
+  return codes.includes("mfa_required") ? v.object({ ...entries, ...MFA_STEP }) : v.object(entries);
 }

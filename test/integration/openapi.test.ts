@@ -90,6 +90,32 @@ describe("the OpenAPI document", () => {
     ]);
   });
 
+  it("describes a passkey credential as the browser's WebAuthn JSON and the members the gateway checks", () => {
+    const credentialOf = (path: string) =>
+      (doc.paths[path]?.post?.requestBody?.content["application/json"]?.schema as { properties: Record<string, { description?: string }> })
+        .properties.credential?.description ?? "";
+    const registration = credentialOf("/auth/passkeys/register");
+    const authentication = credentialOf("/auth/passkeys/login");
+    expect(registration).toContain("WebAuthn RegistrationResponseJSON");
+    expect(authentication).toContain("WebAuthn AuthenticationResponseJSON");
+    for (const text of [registration, authentication]) {
+      for (const member of ["`id`", "`rawId`", "`type`", "`authenticatorAttachment`", "`clientExtensionResults`", "`clientDataJSON`"]) expect(text).toContain(member);
+    }
+    for (const member of ["`attestationObject`", "`transports`", "`publicKeyAlgorithm`"]) expect(registration).toContain(member);
+    for (const member of ["`authenticatorData`", "`signature`", "`userHandle`"]) expect(authentication).toContain(member);
+    expect(authentication).not.toContain("attestationObject");
+  });
+
+  it("documents the MFA step's members on a login's 401", () => {
+    const schema = doc.paths["/auth/login"]?.post?.responses["401"]?.content?.["application/problem+json"]?.schema as {
+      properties: Record<string, { type?: string; items?: { enum?: string[] } }>;
+    };
+    expect(schema.properties.mfa_token?.type).toBe("string");
+    expect(schema.properties.methods?.items?.enum).toEqual(["totp", "recovery_code"]);
+    const other = doc.paths["/auth/me"]?.get?.responses["401"]?.content?.["application/problem+json"]?.schema as { properties: Record<string, unknown> };
+    expect(Object.keys(other.properties)).not.toContain("mfa_token");
+  });
+
   it("answers HEAD-less wrong methods on the document path with 405", async () => {
     const res = await gw.fetch("/auth/openapi.json", { method: "POST", headers: { origin: "https://gateway.test" } });
     expect(res.status).toBe(405);
