@@ -4,7 +4,9 @@
  * the MFA and passkey steps, and wraps `fetch` so that a request that meets
  * an expired session (401 `token_expired`, or `unauthorized` once the browser
  * dropped the expired access cookie) is retried once after ONE refresh shared
- * by every request of every tab (see refresh-coordinator.ts).
+ * by every request of every tab (see refresh-coordinator.ts). Every gateway
+ * call names its operation (`"POST /auth/login"`): its body and answer types
+ * come from the contract generated from the OpenAPI document (types.ts).
  *
  * @example
  * const auth = createAuthClient();
@@ -15,17 +17,8 @@
 import { AuthError, problemOf } from "./errors";
 import { authenticationJSON, creationOptions, registrationJSON, requestOptions } from "./passkeys";
 import { createRefreshCoordinator, type RefreshCoordinator } from "./refresh-coordinator";
-import type {
-  CreationOptionsJSON,
-  MfaChallenge,
-  MfaProof,
-  Passkey,
-  RequestOptionsJSON,
-  SessionInfo,
-  SessionResponse,
-  SignInResult,
-  User,
-} from "./types";
+import type { Answer, Body, MfaChallenge, MfaProof, Operation, Operations, Passkey, SessionInfo, SessionResponse, SignInResult, User } from "./types";
+import type { CreationOptionsJSON, RequestOptionsJSON } from "./webauthn-json";
 
 export interface AuthClientOptions {
   /** The gateway's origin (and path prefix); "" = this page's origin. */
@@ -73,24 +66,41 @@ export function createAuthClient(options: AuthClientOptions = {}): AuthClient {
   const send = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => globalThis.fetch(input, init));
   const url = (path: string) => `${base}${path}`;
 
-  const json = (method: string, path: string, body?: unknown): Promise<Response> =>
-    send(url(path), {
-      method,
-      credentials: "include",
-      headers: body === undefined ? { accept: "application/json" } : { accept: "application/json", "content-type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
+  /** The method and path of `op`, its `{id}` filled in. */
+  function endpoint(op: Operation, id?: string): { method: string; path: string } {
+    const [method = "GET", template = ""] = op.split(" ");
+    return { method, path: url(id === undefined ? template : template.replace("{id}", encodeURIComponent(id))) };
+  }
 
-  async function expect<T>(res: Response, status: number): Promise<T> {
+  const jsonInit = (method: string, body: unknown): RequestInit => ({
+    method,
+    headers: body === undefined ? { accept: "application/json" } : { accept: "application/json", "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+
+  /** An operation that needs no session (sign-in, refresh, sign-out). */
+  function json<K extends Operation>(op: K, body?: Body<K>): Promise<Response> {
+    const { method, path } = endpoint(op);
+    return send(path, { credentials: "include", ...jsonInit(method, body) });
+  }
+
+  /** An operation of the signed-in user: through `authFetch`, so an expired session is refreshed once. */
+  function authed<K extends Operation>(op: K, body?: Body<K>, id?: string): Promise<Response> {
+    const { method, path } = endpoint(op, id);
+    return authFetch(path, jsonInit(method, body));
+  }
+
+  /** The answer of `op` at `status`, or an AuthError with the problem details. */
+  async function answer<K extends Operation, S extends keyof Operations[K]["answers"] & number>(_op: K, res: Response, status: S): Promise<Answer<K, S>> {
     if (res.status !== status) throw new AuthError(res.status, await problemOf(res));
-    return (res.status === 204 ? undefined : await res.json()) as T;
+    return (res.status === 204 ? undefined : await res.json()) as Answer<K, S>;
   }
 
   const coordinator: RefreshCoordinator = createRefreshCoordinator({
     name: options.name,
     locks: options.coordination === "broadcast" ? null : undefined,
     async refresh() {
-      const res = await json("POST", "/auth/refresh");
+      const res = await json("POST /auth/refresh");
       if (res.ok) return true;
       if (res.status === 401 || res.status === 400) options.onSessionEnded?.();
       if (res.status >= 500 || res.status === 429) throw new AuthError(res.status, await problemOf(res));
@@ -110,17 +120,18 @@ export function createAuthClient(options: AuthClientOptions = {}): AuthClient {
     return send(spare ?? input, { credentials: "include", ...init });
   }
 
-  async function session(res: Response): Promise<User> {
-    return (await expect<SessionResponse>(res, 200)).user;
+  async function session(op: "POST /auth/login/mfa" | "POST /auth/passkeys/login", res: Response): Promise<User> {
+    const body: SessionResponse = await answer(op, res, 200);
+    return body.user;
   }
 
   return {
     coordination: coordinator.mode,
     async register(email, password, fullName) {
-      await expect(await json("POST", "/auth/register", { email, password, ...(fullName ? { full_name: fullName } : {}) }), 202);
+      await answer("POST /auth/register", await json("POST /auth/register", { email, password, ...(fullName ? { full_name: fullName } : {}) }), 202);
     },
     async signIn(email, password) {
-      const res = await json("POST", "/auth/login", { email, password });
+      const res = await json("POST /auth/login", { email, password });
       if (res.status === 401) {
         const problem = await problemOf(res);
         if (problem?.code === "mfa_required" && problem.mfa_token) {
@@ -128,48 +139,47 @@ export function createAuthClient(options: AuthClientOptions = {}): AuthClient {
         }
         throw new AuthError(401, problem);
       }
-      return { status: "signed_in", user: await session(res) };
+      const body: SessionResponse = await answer("POST /auth/login", res, 200);
+      return { status: "signed_in", user: body.user };
     },
-    async completeMfa(challenge, proof) {
-      return session(await json("POST", "/auth/login/mfa", { mfa_token: challenge.mfaToken, ...proof }));
+    async completeMfa(challenge: MfaChallenge, proof: MfaProof) {
+      return session("POST /auth/login/mfa", await json("POST /auth/login/mfa", { mfa_token: challenge.mfaToken, ...proof }));
     },
     async signOut() {
-      await expect(await json("POST", "/auth/logout"), 204);
+      await answer("POST /auth/logout", await json("POST /auth/logout"), 204);
     },
     async signOutEverywhere() {
-      await expect(await authFetch(url("/auth/logout-all"), { method: "POST" }), 204);
+      await answer("POST /auth/logout-all", await authed("POST /auth/logout-all"), 204);
     },
     async me() {
-      return (await expect<{ user: User }>(await authFetch(url("/auth/me"), { headers: { accept: "application/json" } }), 200)).user;
+      return (await answer("GET /auth/me", await authed("GET /auth/me"), 200)).user;
     },
-    async sessions() {
-      const res = await authFetch(url("/auth/sessions"), { headers: { accept: "application/json" } });
-      return (await expect<{ sessions: SessionInfo[] }>(res, 200)).sessions;
+    async sessions(): Promise<SessionInfo[]> {
+      return (await answer("GET /auth/sessions", await authed("GET /auth/sessions"), 200)).sessions;
     },
     async refresh() {
       return coordinator.refreshAfter(await coordinator.generation());
     },
     fetch: authFetch,
     passkeys: {
-      async register(name) {
-        const opts = await expect<CreationOptionsJSON>(await authFetch(url("/auth/passkeys/register/options"), { method: "POST" }), 200);
+      async register(name): Promise<Passkey> {
+        const opts: CreationOptionsJSON = await answer("POST /auth/passkeys/register/options", await authed("POST /auth/passkeys/register/options"), 200);
         const cred = (await navigator.credentials.create({ publicKey: creationOptions(opts) })) as PublicKeyCredential | null;
         if (!cred) throw new AuthError(400, undefined);
-        const body = JSON.stringify({ credential: registrationJSON(cred), ...(name ? { name } : {}) });
-        const res = await authFetch(url("/auth/passkeys/register"), { method: "POST", headers: { "content-type": "application/json" }, body });
-        return (await expect<{ passkey: Passkey }>(res, 201)).passkey;
+        const res = await authed("POST /auth/passkeys/register", { credential: registrationJSON(cred), ...(name ? { name } : {}) });
+        return (await answer("POST /auth/passkeys/register", res, 201)).passkey;
       },
       async signIn() {
-        const opts = await expect<RequestOptionsJSON>(await json("POST", "/auth/passkeys/login/options"), 200);
+        const opts: RequestOptionsJSON = await answer("POST /auth/passkeys/login/options", await json("POST /auth/passkeys/login/options"), 200);
         const cred = (await navigator.credentials.get({ publicKey: requestOptions(opts) })) as PublicKeyCredential | null;
         if (!cred) throw new AuthError(400, undefined);
-        return session(await json("POST", "/auth/passkeys/login", { credential: authenticationJSON(cred) }));
+        return session("POST /auth/passkeys/login", await json("POST /auth/passkeys/login", { credential: authenticationJSON(cred) }));
       },
       async list() {
-        return (await expect<{ passkeys: Passkey[] }>(await authFetch(url("/auth/passkeys")), 200)).passkeys;
+        return (await answer("GET /auth/passkeys", await authed("GET /auth/passkeys"), 200)).passkeys;
       },
       async remove(id) {
-        await expect(await authFetch(url(`/auth/passkeys/${encodeURIComponent(id)}`), { method: "DELETE" }), 204);
+        await answer("DELETE /auth/passkeys/{id}", await authed("DELETE /auth/passkeys/{id}", undefined, id), 204);
       },
     },
     close: () => coordinator.close(),

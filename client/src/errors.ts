@@ -3,7 +3,8 @@ import type { ErrorCode, Problem } from "./types";
 
 export class AuthError extends Error {
   readonly status: number;
-  readonly code: ErrorCode;
+  /** The problem's `code`; "unknown" when the answer was not problem details (a proxy's HTML error page). */
+  readonly code: ErrorCode | "unknown";
   readonly problem: Problem | undefined;
 
   constructor(status: number, problem: Problem | undefined) {

@@ -4,7 +4,7 @@
  * back into the JSON the gateway verifies (RegistrationResponseJSON,
  * AuthenticationResponseJSON).
  */
-import type { AuthenticationResponseJSON, CreationOptionsJSON, RegistrationResponseJSON, RequestOptionsJSON } from "./types";
+import type { AuthenticationResponseJSON, CreationOptionsJSON, CredentialDescriptorJSON, RegistrationResponseJSON, RequestOptionsJSON } from "./webauthn-json";
 
 export function base64urlToBuffer(s: string): ArrayBuffer {
   const b64 = s.replaceAll("-", "+").replaceAll("_", "/") + "=".repeat((4 - (s.length % 4)) % 4);
@@ -21,7 +21,7 @@ export function bufferToBase64url(buf: ArrayBuffer | ArrayBufferView): string {
   return btoa(bin).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
 }
 
-const descriptor = (d: { id: string; type: "public-key"; transports?: string[] }): PublicKeyCredentialDescriptor => ({
+const descriptor = (d: CredentialDescriptorJSON): PublicKeyCredentialDescriptor => ({
   id: base64urlToBuffer(d.id),
   type: d.type,
   ...(d.transports ? { transports: d.transports as AuthenticatorTransport[] } : {}),
