@@ -13,10 +13,11 @@
  * erasure may still write a token row after it: that row can never be used
  * (the account is `deleted`, so refresh refuses it, and the user's
  * revoked-before time is set a minute ahead), and a sweep a moment later
- * deletes it.
+ * deletes it, with anything else a racing request wrote (a pending email
+ * change or TOTP secret, a passkey).
  */
 import type { Context } from "hono";
-import { eraseUser, sweepDeletedUserTokens } from "../db/repositories/account";
+import { eraseUser, sweepDeletedUser } from "../db/repositories/account";
 import { findUserById } from "../db/repositories/users";
 import { GatewayError } from "../errors";
 import { readJsonObject } from "../http/body";
@@ -59,7 +60,7 @@ export async function deleteAccountHandler(c: Context<AppEnv>): Promise<Response
     deps.defer(
       (async () => {
         await new Promise((resolve) => setTimeout(resolve, SWEEP_DELAY_MS));
-        await sweepDeletedUserTokens(db, userId);
+        await sweepDeletedUser(db, userId);
       })(),
     );
   }

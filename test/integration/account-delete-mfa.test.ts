@@ -199,6 +199,26 @@ describe("DELETE /auth/me with TOTP on", () => {
     expect(locked.status).toBe(429);
   });
 
+  it("sweeps what a request racing the erasure wrote just after it", async () => {
+    const u = await newMfaUser(gw, clock, "late-writes");
+    const id = await userId(gw, u.email);
+    const ok = await deleteMe(u, { password: GOOD_PASSWORD, code: totpCode(u.secret, clock.now()) });
+    expect(ok.status).toBe(204);
+    // As a racing email change, TOTP setup and passkey registration would, right after the erasure.
+    await query(
+      gw.databaseUrl,
+      `WITH a AS (INSERT INTO email_changes (user_id, token_hash, new_email, expires_at)
+                  VALUES ($1, $2, 'late@example.com', now() + interval '30 minutes') RETURNING id),
+            b AS (INSERT INTO user_totp (user_id, secret_encrypted) VALUES ($1, 'sealed') RETURNING user_id),
+            c AS (INSERT INTO passkeys (user_id, credential_id, public_key, name) VALUES ($1, $3, 'pk', 'Late') RETURNING id)
+       SELECT 1`,
+      [id, `late-${id}`, `late-cred-${id}`],
+    );
+    await gw.settle();
+    expect(await leftovers(id)).toMatchObject({ email_changes: 0, user_totp: 0, passkeys: 0, auth_tokens: 0 });
+    clock.nextStep();
+  });
+
   it("two deletions at once with the same code: one 204, one clean 401, erased once", async () => {
     const u = await newMfaUser(gw, clock, "twice");
     const id = await userId(gw, u.email);

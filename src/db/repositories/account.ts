@@ -157,10 +157,22 @@ export async function eraseUser(db: Database, id: number, at: Date): Promise<{ e
   });
 }
 
-/** Deletes tokens a request racing the erasure may have written after it (run a moment later). */
-export async function sweepDeletedUserTokens(db: Database, id: number): Promise<void> {
+/**
+ * Deletes what a request racing the erasure may have written after it (run a
+ * moment later): a refresh's token row, an email change's pending link, a
+ * TOTP setup's pending secret, a passkey registered at that instant. Only
+ * for a user still `deleted`.
+ */
+export async function sweepDeletedUser(db: Database, id: number): Promise<void> {
   await guardDb(() =>
-    db.execute(sql`DELETE FROM auth_tokens WHERE user_id = ${id}
-      AND EXISTS (SELECT 1 FROM users WHERE id = ${id} AND account_status = 'deleted')`),
+    db.execute(sql`
+      WITH gone AS (SELECT id FROM users WHERE id = ${id} AND account_status = 'deleted'),
+      t AS (DELETE FROM auth_tokens WHERE user_id IN (SELECT id FROM gone) RETURNING id),
+      e AS (DELETE FROM email_changes WHERE user_id IN (SELECT id FROM gone) RETURNING id),
+      totp AS (DELETE FROM user_totp WHERE user_id IN (SELECT id FROM gone) RETURNING user_id),
+      rc AS (DELETE FROM user_recovery_codes WHERE user_id IN (SELECT id FROM gone) RETURNING id),
+      mc AS (DELETE FROM mfa_challenges WHERE user_id IN (SELECT id FROM gone) RETURNING id),
+      pk AS (DELETE FROM passkeys WHERE user_id IN (SELECT id FROM gone) RETURNING id)
+      SELECT (SELECT count(*) FROM gone) AS swept`),
   );
 }
