@@ -8,7 +8,7 @@ import { Layout } from "./layout";
 
 const HOSTED_CSS = `
 .secondary { background: transparent; color: var(--accent); border: 2px solid var(--accent); }
-.linklike { background: none; color: var(--accent); width: auto; padding: 0.25rem 0; font-weight: 600; text-decoration: underline; }
+.linklike { display: block; background: none; color: var(--accent); width: auto; padding: 0.25rem 0; font-weight: 600; text-decoration: underline; }
 .or { display: flex; align-items: center; gap: 0.75rem; margin: 1rem 0; color: var(--muted); }
 .or::before, .or::after { content: ""; flex: 1; border-top: 1px solid var(--muted); }
 .links { margin: 1.25rem 0 0; display: flex; flex-wrap: wrap; gap: 0.5rem 1.25rem; }

@@ -195,6 +195,10 @@ describe("password, then TOTP, on the hosted sign-in page", () => {
     expect(await mfaPage.inputValue("#password")).toBe("");
     expect(await cookieNames(mfaContext)).toEqual([]);
     expect(await mfaPage.getAttribute("#code", "autocomplete")).toBe("one-time-code");
+    // The two text buttons under Verify sit on lines of their own, not run together.
+    const recoveryBox = await mfaPage.locator("#use-recovery").boundingBox();
+    const backBox = await mfaPage.locator("#mfa-back").boundingBox();
+    expect(backBox && recoveryBox && backBox.y >= recoveryBox.y + recoveryBox.height).toBe(true);
     await shots(mfaPage, "login-code");
     for (const width of [390, 1280]) {
       await mfaPage.setViewportSize({ width, height: 800 });
