@@ -43,6 +43,8 @@ import { startEmbeddedPostgres } from "../scripts/lib/postgres.mjs";
 import { startBridge } from "../scripts/lib/ws-bridge.mjs";
 import { measureBundle, measureStartupProfile } from "./lib/bundle.mjs";
 import { grantRole, measureAdminList, seedUsers } from "./lib/admin-list.mjs";
+import { measureCleanup } from "./lib/cleanup-scale.mjs";
+import { runDistance } from "./lib/distance.mjs";
 import { oneConnection, request, sequential, waitForStatus } from "./lib/http.mjs";
 import { load } from "./lib/load.mjs";
 import { watchForeignCpu } from "./lib/cpu.mjs";
@@ -63,6 +65,9 @@ const settings = {
   refreshCount: 30,
   meCount: 50,
   microMinMs: num("BENCH_MICRO_MS", 200),
+  distanceDelayMs: num("BENCH_DISTANCE_DELAY_MS", 25),
+  distanceSamples: num("BENCH_DISTANCE_SAMPLES", 9),
+  cleanupRows: num("BENCH_CLEANUP_ROWS", 200_000),
   retries: num("BENCH_RETRIES", 1),
 };
 
@@ -391,6 +396,9 @@ const gatewayEnv = ({ pgUrl, bridgeUrl, upstreamUrl }) => (port) => ({
   RATE_LIMIT_LOGIN: "999999/1m",
   RATE_LIMIT_REGISTER: "999999/1m",
   RATE_LIMIT_REFRESH: "999999/1m",
+  RATE_LIMIT_REFRESH_IP: "999999/1m",
+  RATE_LIMIT_LINK_IP: "999999/1m",
+  RATE_LIMIT_HEALTH_IP: "999999/1m",
   RATE_LIMIT_FORGOT_IP: "999999/1m",
   RATE_LIMIT_FORGOT_EMAIL: "999999/1m",
   RATE_LIMIT_VERIFY: "999999/1m",
@@ -598,6 +606,45 @@ function ratios() {
   };
 }
 
+/** 6 and 7: the distance scenario and the cleanup at scale (BENCH_ONLY=distance runs only these). */
+async function runDistanceAndCleanup(stack, pg, pgUrl) {
+  // 6. Distance: Postgres behind a delaying proxy; round trips per /auth endpoint.
+  results.distance = await step("distance", () =>
+    runDistance({
+      withGateway: (overrides, body) =>
+        withWrangler(
+          {
+            name: "gateway-distance",
+            configPath: path.join(root, "wrangler.toml"),
+            env: (port) => ({ ...gatewayEnv(stack)(port), ...overrides, BCRYPT_COST: "4" }),
+            probe: "/health",
+            probeHeaders: CLIENT_HEADERS,
+          },
+          (w) => body(w.url),
+        ),
+      pgUrl,
+      pgPort: pg.port,
+      delayMs: settings.distanceDelayMs,
+      samples: settings.distanceSamples,
+      headers: CLIENT_HEADERS,
+      proxiedPath: PROXIED_PATH,
+      say,
+    }),
+  );
+  for (const r of results.distance.rows ?? []) {
+    say(`distance: ${r.endpoint} ${r.noDelayMs} → ${r.delayedMs} ms = ${r.roundTrips} round trips (counted ${r.countedTurns}; target ${r.target}: ${r.met ? "met" : "MISSED"})`);
+  }
+
+  // 7. The hourly cleanup at scale, in a database of its own.
+  results.cleanup = await step("cleanup at scale", async () => {
+    await ensureDatabase(pg.url, "cleanup");
+    const url = withDatabase(pg.url, "cleanup");
+    await migrate(url);
+    return measureCleanup({ pgUrl: url, rows: settings.cleanupRows });
+  });
+  if (!results.cleanup.error) say(`cleanup: ${results.cleanup.indexed.rows} expired rows deleted in ${results.cleanup.indexed.ms} ms`);
+}
+
 async function main() {
   say(`temp dir ${tmp}; results → ${path.relative(process.cwd(), resultsPath) || resultsPath}`);
   // Is the machine quiet? (CPU used by other processes over one second;
@@ -613,16 +660,19 @@ async function main() {
     say(`warning: other processes are using ${results.machine.foreignCpuCoresAtStart} cores; the figures will be noisy`);
   }
 
-  // 1. Bundle and startup profile (before anything else competes for the CPU).
-  results.bundle = await step("bundle", () => measureBundle({ root, configPath: path.join(root, "wrangler.toml"), outDir: path.join(tmp, "bundle") }));
-  if (!results.bundle.error) say(`bundle: ${results.bundle.rawKiB} KiB raw, ${results.bundle.gzipKiB} KiB gzip`);
-  results.bareBundle = await step("bare bundle", () =>
-    measureBundle({ root, configPath: path.join(root, "bench/workers/bare-proxy.toml"), outDir: path.join(tmp, "bundle-bare") }),
-  );
-  results.startup.profile = await step("startup profile", () =>
-    measureStartupProfile({ root, configPath: path.join(root, "wrangler.toml"), outFile: path.join(tmp, "startup.cpuprofile") }),
-  );
-  if (!results.startup.profile.error) say(`startup: ${results.startup.profile.activeMs} ms CPU in the global scope`);
+  if (process.env.BENCH_ONLY !== "distance") {
+    // 1. Bundle and startup profile (before anything else competes for the CPU).
+    results.bundle = await step("bundle", () => measureBundle({ root, configPath: path.join(root, "wrangler.toml"), outDir: path.join(tmp, "bundle") }));
+    if (!results.bundle.error) say(`bundle: ${results.bundle.rawKiB} KiB raw, ${results.bundle.gzipKiB} KiB gzip`);
+    results.bareBundle = await step("bare bundle", () =>
+      measureBundle({ root, configPath: path.join(root, "bench/workers/bare-proxy.toml"), outDir: path.join(tmp, "bundle-bare") }),
+    );
+    results.startup.profile = await step("startup profile", () =>
+      measureStartupProfile({ root, configPath: path.join(root, "wrangler.toml"), outFile: path.join(tmp, "startup.cpuprofile") }),
+    );
+    if (!results.startup.profile.error) say(`startup: ${results.startup.profile.activeMs} ms CPU in the global scope`);
+
+  }
 
   // 2. Postgres, bridge, upstream.
   say("starting embedded PostgreSQL");
@@ -636,6 +686,10 @@ async function main() {
   const upstream = await startUpstream({ cleanup });
   say(`upstream on ${upstream.url}`);
   const stack = { pgUrl, bridgeUrl: bridge.url, upstreamUrl: upstream.url };
+  if (process.env.BENCH_ONLY === "distance") {
+    await runDistanceAndCleanup(stack, pg, pgUrl);
+    return;
+  }
 
   // 3. A: the upstream alone.
   results.scenarios.A = await step("scenario A", () => measureProxy("upstream directly", `${upstream.url}${PROXIED_PATH}`, CLIENT_HEADERS, expectStatus(200)));
@@ -710,6 +764,8 @@ async function main() {
     ),
   );
   if (results.scenarios["E′"].error) results.scenarios["E′"].label = "gateway, protected, KV check stubbed (diagnostic)";
+
+  await runDistanceAndCleanup(stack, pg, pgUrl);
 }
 
 let failed = false;

@@ -7,6 +7,7 @@
 import { lt } from "drizzle-orm";
 import { getConfig } from "./config";
 import { openDatabase, type DatabaseHandle } from "./db";
+import { databaseOptions } from "./deps";
 import { guardDb } from "./db/guard";
 import { deleteStaleTokens } from "./db/repositories/tokens";
 import { deleteExpiredChallenges } from "./db/repositories/mfa";
@@ -26,7 +27,7 @@ export interface CleanupResult {
 export async function runCleanup(
   env: object,
   scheduledTime: number,
-  open: (config: Config) => DatabaseHandle = (c) => openDatabase({ url: c.databaseUrl, wsProxy: c.databaseWsProxy, timeoutMs: c.databaseTimeoutMs }),
+  open: (config: Config) => DatabaseHandle = (c) => openDatabase(databaseOptions(c)),
 ): Promise<CleanupResult> {
   const config = getConfig(env);
   const handle = open(config);

@@ -31,8 +31,12 @@ export interface Config {
   databaseUrl: string;
   /** ws:// address of the local WebSocket-to-TCP bridge; unset against Neon. */
   databaseWsProxy?: string;
-  /** Connect and query timeout for Postgres, ms. */
+  /** Query timeout for Postgres, ms. */
   databaseTimeoutMs: number;
+  /** Connection set-up timeout, ms: long enough for a Neon compute waking from scale-to-zero. */
+  databaseConnectTimeoutMs: number;
+  /** Pipeline start-up, cleartext password and the first query (Neon's `pipelineConnect: "password"`). */
+  databasePipelineConnect: boolean;
   jwtSecret: string;
   jwtPreviousSecrets: string[];
   /** JWT_ALGORITHM, JWT_PRIVATE_KEY, JWT_PREVIOUS_PUBLIC_KEYS (HS256 by default). */
@@ -73,6 +77,10 @@ export interface Config {
     login: RatePolicy;
     register: RatePolicy;
     refresh: RatePolicy;
+    refreshIp: RatePolicy;
+    /** Token-bearing link endpoints (password reset, email verify) per IP. */
+    linkIp: RatePolicy;
+    healthIp: RatePolicy;
     forgotIp: RatePolicy;
     forgotEmail: RatePolicy;
     verify: RatePolicy;
@@ -206,6 +214,8 @@ export function parseConfig(env: RawEnv): Config {
     databaseUrl,
     databaseWsProxy,
     databaseTimeoutMs: r.int("DATABASE_TIMEOUT_MS", 5000, 100, 60000),
+    databaseConnectTimeoutMs: r.int("DATABASE_CONNECT_TIMEOUT_MS", 5000, 100, 60000),
+    databasePipelineConnect: r.oneOf("DATABASE_PIPELINE_CONNECT", ["password", "off"], "password") === "password",
     jwtSecret,
     jwtPreviousSecrets,
     signing,
@@ -237,6 +247,9 @@ export function parseConfig(env: RawEnv): Config {
       login: r.policy("RATE_LIMIT_LOGIN", "5/15m"),
       register: r.policy("RATE_LIMIT_REGISTER", "3/1h"),
       refresh: r.policy("RATE_LIMIT_REFRESH", "10/1h"),
+      refreshIp: r.policy("RATE_LIMIT_REFRESH_IP", "300/1h"),
+      linkIp: r.policy("RATE_LIMIT_LINK_IP", "20/1h"),
+      healthIp: r.policy("RATE_LIMIT_HEALTH_IP", "60/1m"),
       forgotIp: r.policy("RATE_LIMIT_FORGOT_IP", "5/1h"),
       forgotEmail: r.policy("RATE_LIMIT_FORGOT_EMAIL", "3/1h"),
       verify: r.policy("RATE_LIMIT_VERIFY", "5/1h"),

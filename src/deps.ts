@@ -4,7 +4,7 @@
  * the rest stays real.
  */
 import type { Config } from "./config";
-import { openDatabase, type Database, type DatabaseHandle } from "./db";
+import { openDatabase, type Database, type DatabaseHandle, type DatabaseOptions } from "./db";
 import { passwordHasher } from "./auth/password-service";
 import type { PasswordHasher } from "./auth/passwords";
 import { deliverer } from "./delivery/deliver";
@@ -52,6 +52,17 @@ export interface DepsOverrides {
   openDatabase?: (config: Config) => DatabaseHandle;
 }
 
+/** The Postgres options of a configuration. */
+export function databaseOptions(c: Config): DatabaseOptions {
+  return {
+    url: c.databaseUrl,
+    wsProxy: c.databaseWsProxy,
+    timeoutMs: c.databaseTimeoutMs,
+    connectTimeoutMs: c.databaseConnectTimeoutMs,
+    pipelineConnect: c.databasePipelineConnect,
+  };
+}
+
 export interface WaitUntil {
   waitUntil(promise: Promise<unknown>): void;
 }
@@ -66,7 +77,7 @@ export interface WaitUntil {
  */
 export function buildDeps(env: Env, ctx: WaitUntil, config: Config, overrides: DepsOverrides = {}): Deps {
   let handle: DatabaseHandle | undefined;
-  const open = overrides.openDatabase ?? ((c: Config) => openDatabase({ url: c.databaseUrl, wsProxy: c.databaseWsProxy, timeoutMs: c.databaseTimeoutMs }));
+  const open = overrides.openDatabase ?? ((c: Config) => openDatabase(databaseOptions(c)));
   const pending: Promise<unknown>[] = [];
   const defer = (work: Promise<unknown>) => {
     const settled = work.catch(() => {});

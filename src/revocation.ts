@@ -5,8 +5,11 @@
  * fraction: tokens issued before it are refused, to the millisecond when the
  * token's jti carries one (auth/jti.ts); a whole-second time leaves the same
  * second to the session keys written with it). Entries expire once every
- * token they could refuse has expired anyway.
+ * token they could refuse has expired anyway: the lifetime asked for (a token's remaining life,
+ * or the access-token TTL) plus the verifier's clock tolerance plus a margin,
+ * since a token is still accepted for CLOCK_TOLERANCE_SECONDS past its `exp`.
  */
+import { CLOCK_TOLERANCE_SECONDS } from "./auth/access-tokens";
 import { DependencyError } from "./errors";
 
 export interface RevocationCheck {
@@ -30,6 +33,13 @@ export interface RevocationStore {
 
 /** KV refuses expirationTtl under 60 s. */
 const MIN_KV_TTL = 60;
+/** Beyond the clock tolerance: KV's own expiry is not to the second. */
+export const REVOCATION_TTL_MARGIN_SECONDS = 30;
+
+/** How long a revocation key must live to refuse a token that may verify for `ttl` more seconds. */
+export function revocationTtl(ttl: number): number {
+  return Math.max(MIN_KV_TTL, Math.ceil(ttl) + CLOCK_TOLERANCE_SECONDS + REVOCATION_TTL_MARGIN_SECONDS);
+}
 
 /**
  * The KV-backed revocation store.
@@ -42,7 +52,7 @@ const MIN_KV_TTL = 60;
 export function kvRevocationStore(kv: KVNamespace): RevocationStore {
   const put = async (key: string, value: string, ttl: number) => {
     try {
-      await kv.put(key, value, { expirationTtl: Math.max(MIN_KV_TTL, Math.ceil(ttl)) });
+      await kv.put(key, value, { expirationTtl: revocationTtl(ttl) });
     } catch (err) {
       throw new DependencyError("kv", err);
     }

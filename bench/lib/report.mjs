@@ -64,6 +64,27 @@ export function tables(results) {
     });
   }
 
+  const d = results.distance;
+  if (d?.rows) {
+    out.push({
+      title: `Database round trips per /auth endpoint (Postgres behind a proxy delaying ${d.oneWayDelayMs} ms each way = ${d.rttMs} ms RTT; medians of ${d.samples}; round trips = difference / RTT; counted = request→response turns the bridge saw)`,
+      head: ["endpoint", "no delay ms", `${d.rttMs} ms RTT ms`, "round trips", "counted", "target", "met"],
+      rows: d.rows.map((r) => [r.endpoint, fmt(r.noDelayMs, 1), fmt(r.delayedMs, 1), fmt(r.roundTrips, 1), String(r.countedTurns), `<= ${r.target}`, r.met ? "yes" : "NO"]),
+    });
+  }
+  const cl = results.cleanup;
+  if (cl?.indexed) {
+    out.push({
+      title: "Hourly cleanup at scale (expired refresh-token chains)",
+      head: ["case", "rows", "ms", "ms per row"],
+      rows: [
+        ["with auth_tokens_parent_idx", String(cl.indexed.rows), fmt(cl.indexed.ms, 0), fmt(cl.msPerRowIndexed, 4)],
+        ["without it (smaller table)", String(cl.unindexed.rows), fmt(cl.unindexed.ms, 0), fmt(cl.msPerRowUnindexed, 4)],
+        [`without it, ${cl.indexed.rows} rows (extrapolated: per-row cost grows with the table)`, String(cl.indexed.rows), `~${cl.unindexedAt200kEstimateS} s`, ""],
+      ],
+    });
+  }
+
   const m = results.micro;
   if (m?.items) {
     const rows = Object.entries(m.items).map(([name, x]) =>

@@ -40,6 +40,7 @@ import { downstreamResponseHeaders, injectIdentity, upstreamRequestHeaders } fro
 import { normalizePath } from "../../src/proxy/path";
 import { kvRevocationStore } from "../../src/revocation";
 import { openDatabase } from "../../src/db";
+import { databaseOptions } from "../../src/deps";
 import { durableRateLimiter } from "../../src/ratelimit/limiter";
 import type { RateLimiterObject } from "../../src/ratelimit/object";
 import { sql } from "drizzle-orm";
@@ -323,7 +324,7 @@ async function build(env: MicroEnv): Promise<State> {
       {
         what: "new Postgres pool + SELECT 1 + end, as a gateway request that needs the DB does (WebSocket bridge, password auth)",
         op: async () => {
-          const handle = openDatabase({ url: config.databaseUrl, wsProxy: config.databaseWsProxy });
+          const handle = openDatabase(databaseOptions(config));
           await handle.db.execute(sql`select 1`);
           await handle.close();
         },
@@ -335,7 +336,7 @@ async function build(env: MicroEnv): Promise<State> {
         what: "SELECT 1 on an open connection (one round trip through the bridge)",
         op: () => undefined,
         open: () => {
-          const handle = openDatabase({ url: config.databaseUrl, wsProxy: config.databaseWsProxy });
+          const handle = openDatabase(databaseOptions(config));
           return { op: () => handle.db.execute(sql`select 1`), close: () => handle.close() };
         },
       },

@@ -1,6 +1,7 @@
 // Applies migrations/*.sql in order, once each, recorded in gateway_migrations.
-// Each file runs in a transaction under an advisory lock, so two runners
-// (two dev stacks, a deploy and a dev) never apply one twice.
+// Each file runs in a transaction under a transaction-scoped advisory lock, so
+// two runners (two dev stacks, a deploy and a dev) never apply one twice, and
+// the lock never outlives its transaction (safe through a transaction pooler).
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -14,29 +15,35 @@ export async function migrate(databaseUrl, { log = () => {} } = {}) {
   await client.connect();
   const applied = [];
   try {
-    await client.query("SELECT pg_advisory_lock($1)", [LOCK_ID]);
-    await client.query(
-      "CREATE TABLE IF NOT EXISTS gateway_migrations (name TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())",
-    );
-    const done = new Set((await client.query("SELECT name FROM gateway_migrations")).rows.map((r) => r.name));
     const files = (await readdir(MIGRATIONS_DIR)).filter((f) => f.endsWith(".sql")).sort();
     for (const file of files) {
-      if (done.has(file)) continue;
       const sql = await readFile(path.join(MIGRATIONS_DIR, file), "utf8");
+      // One transaction per file, holding a transaction-scoped advisory lock:
+      // it ends with the transaction, so it works through a transaction-mode
+      // pooler (PgBouncer, Neon's -pooler URL) where a session lock could be
+      // left on a server connection another client then inherits.
       await client.query("BEGIN");
       try {
+        await client.query("SELECT pg_advisory_xact_lock($1)", [LOCK_ID]);
+        await client.query(
+          "CREATE TABLE IF NOT EXISTS gateway_migrations (name TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())",
+        );
+        const done = await client.query("SELECT 1 FROM gateway_migrations WHERE name = $1", [file]);
+        if (done.rowCount > 0) {
+          await client.query("COMMIT");
+          continue;
+        }
         await client.query(sql);
         await client.query("INSERT INTO gateway_migrations (name) VALUES ($1)", [file]);
         await client.query("COMMIT");
       } catch (err) {
-        await client.query("ROLLBACK");
+        await client.query("ROLLBACK").catch(() => {});
         throw new Error(`migration ${file} failed: ${err.message}`);
       }
       applied.push(file);
       log(`applied ${file}`);
     }
   } finally {
-    await client.query("SELECT pg_advisory_unlock($1)", [LOCK_ID]).catch(() => {});
     await client.end();
   }
   return applied;

@@ -8,10 +8,17 @@ import { createRequire } from "node:module";
 // Loaded through require so bundlers (vite in tests) never pick ws's browser stub.
 const { WebSocketServer } = createRequire(import.meta.url)("ws");
 
+// A Terminate message ('X', length 4) alone: the client closing, no answer awaited.
+const TERMINATE = Buffer.from([0x58, 0, 0, 0, 4]);
+
 export async function startBridge({ port = 0, allowed }) {
   const allow = new Set(allowed);
   const wss = new WebSocketServer({ host: "127.0.0.1", port });
   const sockets = new Set();
+  // Round-trip counting (the benchmark's direct measure): a "turn" is a client
+  // burst that waits for the server, i.e. client bytes after server bytes (or
+  // first on a connection). Pipelined start-up + first query is one turn.
+  const stats = { connections: 0, turns: 0 };
   // Fault injection for tests: while paused, bytes are held in both directions
   // (a stalled network or a frozen server); resume() releases them.
   let paused = false;
@@ -26,9 +33,12 @@ export async function startBridge({ port = 0, allowed }) {
     const sep = address.lastIndexOf(":");
     const tcp = net.connect({ host: address.slice(0, sep), port: Number(address.slice(sep + 1)) });
     sockets.add(tcp);
+    stats.connections += 1;
+    let awaitingServer = false;
     tcp.setNoDelay(true);
     tcp.on("data", (chunk) =>
       relay(() => {
+        awaitingServer = false;
         if (ws.readyState === ws.OPEN) ws.send(chunk);
       }),
     );
@@ -37,7 +47,14 @@ export async function startBridge({ port = 0, allowed }) {
       ws.close();
     });
     tcp.on("error", () => ws.terminate());
-    ws.on("message", (data) => relay(() => tcp.write(data)));
+    ws.on("message", (data) => {
+      const bytes = Buffer.isBuffer(data) ? data : Buffer.from(data);
+      if (!awaitingServer && !bytes.equals(TERMINATE)) {
+        awaitingServer = true;
+        stats.turns += 1;
+      }
+      relay(() => tcp.write(data));
+    });
     ws.on("close", () => tcp.end());
     ws.on("error", () => tcp.destroy());
   });
@@ -49,6 +66,8 @@ export async function startBridge({ port = 0, allowed }) {
   return {
     port: actual,
     url: `ws://127.0.0.1:${actual}`,
+    /** Connections opened and request→response turns so far (see above). */
+    stats: () => ({ ...stats }),
     pause() {
       paused = true;
     },

@@ -23,7 +23,7 @@ export { keyIdFor } from "./key-ring";
 import { newJti } from "./jti";
 
 export const MAX_TOKEN_LENGTH = 4096;
-const CLOCK_TOLERANCE_SECONDS = 5;
+export const CLOCK_TOLERANCE_SECONDS = 5;
 
 export interface AccessSubject {
   id: string;

@@ -1,10 +1,13 @@
 /**
- * Auth events: one JSON log line and one auth_events row each. The row is
- * written after the response is decided (waitUntil) so that auditing never
- * changes what a client sees or how long it waits; no secret is ever a field.
+ * Auth events: one JSON log line and one auth_events row each; no secret is
+ * ever a field. Where the request writes to Postgres anyway, the row goes into
+ * that same statement (`auditRecord`, then `logAudit` once it committed): no
+ * round trip of its own, and it can never be lost apart from the change it
+ * records. Otherwise (`audit`) the row is written after the response is
+ * decided (waitUntil), so auditing never changes what a client sees.
  */
 import type { Context } from "hono";
-import { insertAuthEvent } from "../db/repositories/events";
+import { insertAuthEvent, type AuthEventInput } from "../db/repositories/events";
 import type { AppEnv } from "../http/types";
 import { log } from "../log";
 import { clientInfo } from "./client-info";
@@ -44,6 +47,30 @@ export type AuthEventType =
   | "mfa_code_failed"
   | "mfa_recovery_codes_regenerated"
   | "recovery_code_used";
+
+export interface AuditRecord extends AuthEventInput {
+  type: AuthEventType;
+}
+
+/** The event row for a statement to write (`eventInsert`); log it with `logAudit` after the commit. */
+export function auditRecord(
+  c: Context<AppEnv>,
+  type: AuthEventType,
+  fields: { userId?: number | null; detail?: Record<string, unknown> } = {},
+): AuditRecord {
+  const client = clientInfo(c);
+  return { type, userId: fields.userId ?? null, ip: client.ip, userAgent: client.userAgent, detail: fields.detail };
+}
+
+/** The JSON log line of an event whose row a statement already wrote. */
+export function logAudit(c: Context<AppEnv>, record: AuditRecord, userId: number | null | undefined = record.userId): void {
+  log("info", `auth.${record.type}`, {
+    requestId: c.get("requestId"),
+    userId: userId ?? undefined,
+    ip: record.ip,
+    ...record.detail,
+  });
+}
 
 export function audit(
   c: Context<AppEnv>,

@@ -1,7 +1,10 @@
 /** `GET /auth/health`: database and KV checks; 503 naming the failing one. */
 import { sql } from "drizzle-orm";
 import type { Context } from "hono";
+import { ipRateKey } from "../http/client-ip";
 import type { AppEnv } from "../http/types";
+import { clientInfo } from "./client-info";
+import { enforceRateLimits } from "./rate-limit";
 
 type Check = "ok" | "failing";
 
@@ -23,6 +26,8 @@ async function probe(work: () => Promise<unknown>, timeoutMs: number): Promise<C
 
 export async function healthHandler(c: Context<AppEnv>): Promise<Response> {
   const deps = c.get("deps");
+  // Each check opens a database connection: limited per IP like every other /auth endpoint.
+  await enforceRateLimits(c, [{ key: `health-ip:${ipRateKey(clientInfo(c).ip ?? "")}`, policy: deps.config.rateLimits.healthIp }]);
   const [database, kv] = await Promise.all([
     probe(() => deps.db().execute(sql`select 1`), 3000),
     probe(() => deps.revocations.ping(), 3000),

@@ -10,6 +10,16 @@
 import type { Deps } from "../deps";
 import { GatewayError } from "../errors";
 import type { LockoutState } from "../ratelimit/limiter";
+import { normalizeEmail } from "./email";
+
+/**
+ * The lockout key of an email: always its normalised form, whether it comes
+ * from a login body or from a stored row (a legacy `Alice@Example.com` row
+ * and a login as `alice@example.com` share one lock).
+ */
+export function lockoutKey(email: string): string {
+  return normalizeEmail(email);
+}
 
 export function lockedError(lockedUntil: number, nowMs: number): GatewayError {
   const retry = String(Math.max(1, Math.ceil((lockedUntil - nowMs) / 1000)));

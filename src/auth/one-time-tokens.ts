@@ -2,12 +2,17 @@
  * One-time tokens (password reset: 30 min; email verification: 24 h): a newer
  * one supersedes the older ones of the same kind, and spending one is a single
  * conditional UPDATE, so a token can never be used twice, even concurrently.
+ *
+ * "Newer" is decided when a token is used, not only when one is issued: a
+ * token is live only while no token of the same kind and user has a higher id.
+ * Two requests issuing at the same instant each revoke what they can see,
+ * which is not the other's uncommitted row; the rule at use time still leaves
+ * exactly one of them valid.
  */
-import { and, eq, gt, isNull } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import type { Database } from "../db";
-import { guardDb } from "../db/guard";
-import { insertToken, revokeOneTimeTokens, type Executor } from "../db/repositories/tokens";
-import { authTokens } from "../db/schema";
+import { liveOneTimeToken, rawRows } from "../db/one-time-sql";
+import type { Executor } from "../db/repositories/tokens";
 import { hashToken, isOpaqueToken, newOpaqueToken } from "./opaque-tokens";
 
 export type OneTimeKind = "password_reset" | "email_verification";
@@ -17,7 +22,7 @@ export const ONE_TIME_TTL_SECONDS: Record<OneTimeKind, number> = {
   email_verification: 24 * 60 * 60,
 };
 
-/** Issues a token for `userId`, revoking any older unspent one of the same kind. */
+/** Issues a token for `userId`, revoking any older unspent one of the same kind (one statement). */
 export async function issueOneTimeToken(
   db: Database,
   kind: OneTimeKind,
@@ -27,42 +32,30 @@ export async function issueOneTimeToken(
 ): Promise<string> {
   const raw = newOpaqueToken();
   const hash = await hashToken(raw);
-  await guardDb(() =>
-    db.transaction(async (tx) => {
-      await revokeOneTimeTokens(tx, userId, kind, new Date(nowMs));
-      await insertToken(tx, {
-        type: kind,
-        hash,
-        userId,
-        expiresAt: new Date(nowMs + ONE_TIME_TTL_SECONDS[kind] * 1000),
-        ip: client.ip,
-        userAgent: client.userAgent,
-      });
-    }),
+  const now = new Date(nowMs);
+  await rawRows(
+    db,
+    sql`WITH older AS (
+          UPDATE auth_tokens SET is_revoked = true, revoked_at = ${now}::timestamptz
+          WHERE user_id = ${userId}::bigint AND token_type = ${kind} AND NOT is_revoked AND used_at IS NULL
+        )
+        INSERT INTO auth_tokens (token_type, token_hash, user_id, expires_at, ip_address, user_agent)
+        VALUES (${kind}, ${hash}, ${userId}::bigint, ${new Date(nowMs + ONE_TIME_TTL_SECONDS[kind] * 1000)}::timestamptz,
+                ${client.ip?.slice(0, 64) ?? null}, ${client.userAgent?.slice(0, 512) ?? null})`,
   );
   return raw;
 }
 
-/** Spends a token; returns its user id, or undefined when unknown, used, revoked or expired. */
+/** Spends a token; returns its user id, or undefined when unknown, used, revoked, superseded or expired. */
 export async function spendOneTimeToken(db: Executor, kind: OneTimeKind, raw: string, nowMs: number): Promise<number | undefined> {
   if (!isOpaqueToken(raw)) return undefined;
   const hash = await hashToken(raw);
   const now = new Date(nowMs);
-  return guardDb(async () => {
-    const rows = await db
-      .update(authTokens)
-      .set({ usedAt: now })
-      .where(
-        and(
-          eq(authTokens.tokenHash, hash),
-          eq(authTokens.tokenType, kind),
-          isNull(authTokens.usedAt),
-          eq(authTokens.isRevoked, false),
-          gt(authTokens.expiresAt, now),
-        ),
-      )
-      .returning({ userId: authTokens.userId });
-    return rows[0]?.userId;
-  });
+  const rows = await rawRows(
+    db,
+    sql`UPDATE auth_tokens t SET used_at = ${now}::timestamptz
+        WHERE t.token_hash = ${hash} AND ${liveOneTimeToken(kind, now)}
+        RETURNING t.user_id`,
+  );
+  return rows[0] ? Number(rows[0].user_id) : undefined;
 }
-

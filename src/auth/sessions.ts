@@ -1,24 +1,21 @@
 /**
  * Sessions: a family of rotated refresh tokens. Login starts one; each
  * refresh spends the presented token and issues its successor in one
- * transaction (no state where the old token is spent and no new one exists).
+ * statement (no state where the old token is spent and no new one exists).
  *
- * Presenting a spent token within REFRESH_REUSE_GRACE seconds (two tabs
- * refreshing at once) returns the same successor, so two valid refresh tokens
- * never exist; later, it is reuse: the whole family is revoked.
+ * A refresh is two steps so that the per-user rate limit is charged only for
+ * a token that would rotate: `inspectRefreshToken` (one read) decides, then
+ * `rotateRefreshToken` (one write) rotates. Presenting a spent token within
+ * REFRESH_REUSE_GRACE seconds (two tabs refreshing at once) returns the same
+ * successor, so two valid refresh tokens never exist; later, it is reuse
+ * (detected before the expiry check: a thief who keeps rotating loses the
+ * session), and the whole family is revoked.
  */
 import type { Config } from "../config";
 import type { Database } from "../db";
-import {
-  findChild,
-  findToken,
-  insertToken,
-  lockToken,
-  markUsed,
-  revokeSession,
-} from "../db/repositories/tokens";
-import { GatewayError } from "../errors";
-import { guardDb } from "../db/guard";
+import type { AuthEventInput } from "../db/repositories/events";
+import { peekRefresh, rotateRefresh, startSessionWithLogin, type Rotated } from "../db/repositories/refresh";
+import type { UserRow } from "../db/schema";
 import { AMR_PASSWORD, normaliseAmr } from "./amr";
 import { hashToken, isOpaqueToken, newOpaqueToken, openSuccessor, sealSuccessor } from "./opaque-tokens";
 
@@ -39,9 +36,9 @@ export interface SessionTokens {
   amr: string[];
 }
 
-export type RotationOutcome =
-  | ({ kind: "rotated" } & SessionTokens)
-  | { kind: "reused"; userId: number; sessionId: string };
+function expiry(at: Date): Pick<SessionTokens, "refreshExpiresAt" | "refreshExpiresAtMs"> {
+  return { refreshExpiresAt: Math.floor(at.getTime() / 1000), refreshExpiresAtMs: at.getTime() };
+}
 
 function refreshExpiry(config: Config, startedAt: Date, nowMs: number): Date {
   const byTtl = nowMs + config.refreshTokenTtl * 1000;
@@ -49,123 +46,127 @@ function refreshExpiry(config: Config, startedAt: Date, nowMs: number): Date {
   return new Date(Math.min(byTtl, bySession));
 }
 
+export interface LoginWrite {
+  userId: number;
+  nowMs: number;
+  client: ClientInfo;
+  /**
+   * RFC 8176 methods the person proved (src/auth/amr.ts): `["pwd"]` by default,
+   * `["pwd", "otp", "mfa"]` after a second factor, `["hwk", "mfa"]` for a passkey.
+   */
+  amr?: readonly string[];
+  /** Set when the password hash should be upgraded. */
+  newPasswordHash?: string;
+  event: AuthEventInput;
+}
+
 /**
- * Starts a session for a user who just proved who they are, with the RFC 8176
- * methods they proved it by (src/auth/amr.ts): `["pwd"]` by default,
- * `["pwd", "otp", "mfa"]` after a second factor, `["hwk", "mfa"]` for a passkey.
+ * Starts a session for a user who just proved who they are: the user row,
+ * the first refresh token and the audit row in one statement.
  */
 export async function startSession(
   db: Database,
   config: Config,
-  userId: number,
-  nowMs: number,
-  client: ClientInfo,
-  amr: readonly string[] = AMR_PASSWORD,
-): Promise<SessionTokens> {
+  w: LoginWrite,
+): Promise<{ user: UserRow; session: SessionTokens } | undefined> {
   const refreshToken = newOpaqueToken();
   const sessionId = crypto.randomUUID();
-  const startedAt = new Date(nowMs);
-  const expiresAt = refreshExpiry(config, startedAt, nowMs);
-  await insertToken(db, {
-    type: "refresh",
-    hash: await hashToken(refreshToken),
-    userId,
+  const amr = w.amr ?? AMR_PASSWORD;
+  const startedAt = new Date(w.nowMs);
+  const expiresAt = refreshExpiry(config, startedAt, w.nowMs);
+  const user = await startSessionWithLogin(db, {
+    userId: w.userId,
+    tokenHash: await hashToken(refreshToken),
     sessionId,
-    sessionStartedAt: startedAt,
+    startedAt,
     expiresAt,
-    ip: client.ip,
-    userAgent: client.userAgent,
+    ip: w.client.ip,
+    userAgent: w.client.userAgent,
     amr,
+    newPasswordHash: w.newPasswordHash,
+    event: w.event,
   });
-  return { userId, sessionId, refreshToken, refreshExpiresAt: Math.floor(expiresAt.getTime() / 1000), refreshExpiresAtMs: expiresAt.getTime(), amr: [...amr] };
+  if (!user) return undefined;
+  return { user, session: { userId: w.userId, sessionId, refreshToken, ...expiry(expiresAt), amr: [...amr] } };
 }
 
-const invalid = () => new GatewayError("invalid_token", "The refresh token is invalid");
+/** What a presented refresh token would do, decided without changing anything. */
+export type RefreshDecision =
+  | { kind: "invalid" }
+  | { kind: "expired" }
+  | { kind: "disabled"; userId: number }
+  | { kind: "rotate"; userId: number }
+  | { kind: "grace"; session: SessionTokens }
+  | { kind: "reused"; userId: number; sessionId: string };
 
-/** Looks a presented refresh token up without changing anything (to key the rate limit). */
-export async function peekRefreshOwner(db: Database, raw: string): Promise<number> {
-  if (!isOpaqueToken(raw)) throw invalid();
-  const hash = await hashToken(raw);
-  const row = await findToken(db, hash, "refresh");
-  if (!row) throw invalid();
-  return row.userId;
+/** One read: the token, its owner's status and, once spent, its successor. */
+export async function inspectRefreshToken(db: Database, config: Config, raw: string, nowMs: number): Promise<RefreshDecision> {
+  if (!isOpaqueToken(raw)) return { kind: "invalid" };
+  const row = await peekRefresh(db, await hashToken(raw));
+  if (!row || !row.sessionId || !row.sessionStartedAt) return { kind: "invalid" };
+  // A disabled account says so, even for its revoked tokens (disabling revokes them all).
+  if (row.accountStatus !== "active") return { kind: "disabled", userId: row.userId };
+  if (row.isRevoked) return { kind: "invalid" };
+  if (row.usedAt) {
+    const withinGrace = nowMs - row.usedAt.getTime() <= config.refreshReuseGrace * 1000;
+    const child = row.child;
+    if (withinGrace && row.successorSealed && child && !child.isRevoked && !child.usedAt && child.expiresAt.getTime() > nowMs) {
+      const successor = await openSuccessor(raw, row.successorSealed);
+      if (successor) {
+        return {
+          kind: "grace",
+          session: {
+            userId: row.userId,
+            sessionId: row.sessionId,
+            refreshToken: successor,
+            ...expiry(child.expiresAt),
+            amr: normaliseAmr(child.amr),
+          },
+        };
+      }
+    }
+    // Reuse is decided before expiry: a spent token is evidence of theft whatever its age.
+    return { kind: "reused", userId: row.userId, sessionId: row.sessionId };
+  }
+  const sessionEnd = row.sessionStartedAt.getTime() + config.sessionMaxAge * 1000;
+  if (row.expiresAt.getTime() <= nowMs || sessionEnd <= nowMs) return { kind: "expired" };
+  return { kind: "rotate", userId: row.userId };
 }
 
-/** Spends `raw` and issues its successor, atomically. */
+/**
+ * Spends `raw` and issues its successor, atomically, with the audit row.
+ * Undefined when it no longer could (a concurrent refresh or revocation got
+ * there first): inspect again to learn which.
+ */
 export async function rotateRefreshToken(
   db: Database,
   config: Config,
   raw: string,
   nowMs: number,
   client: ClientInfo,
-): Promise<RotationOutcome> {
-  if (!isOpaqueToken(raw)) throw invalid();
-  const hash = await hashToken(raw);
-  const now = new Date(nowMs);
-  return guardDb(() =>
-    db.transaction(async (tx) => {
-      const row = await lockToken(tx, hash, "refresh");
-      if (!row || !row.sessionId || !row.sessionStartedAt) throw invalid();
-      if (row.isRevoked) throw invalid();
-      const sessionEnd = row.sessionStartedAt.getTime() + config.sessionMaxAge * 1000;
-      if (row.usedAt) {
-        const withinGrace = nowMs - row.usedAt.getTime() <= config.refreshReuseGrace * 1000;
-        if (withinGrace && row.successorSealed) {
-          const successor = await openSuccessor(raw, row.successorSealed);
-          const child = await findChild(tx, row.id);
-          if (successor && child && !child.isRevoked && !child.usedAt && child.expiresAt > now) {
-            return {
-              kind: "rotated",
-              userId: row.userId,
-              sessionId: row.sessionId,
-              refreshToken: successor,
-              refreshExpiresAt: Math.floor(child.expiresAt.getTime() / 1000),
-              refreshExpiresAtMs: child.expiresAt.getTime(),
-              amr: normaliseAmr(child.amr),
-            };
-          }
-        }
-        if (row.expiresAt <= now || sessionEnd <= nowMs) {
-          throw new GatewayError("token_expired", "The refresh token has expired");
-        }
-        await revokeSession(tx, row.userId, row.sessionId, now);
-        return { kind: "reused", userId: row.userId, sessionId: row.sessionId };
-      }
-      if (row.expiresAt <= now || sessionEnd <= nowMs) {
-        throw new GatewayError("token_expired", "The refresh token has expired");
-      }
-      const successor = newOpaqueToken();
-      const expiresAt = refreshExpiry(config, row.sessionStartedAt, nowMs);
-      await insertToken(tx, {
-        type: "refresh",
-        hash: await hashToken(successor),
-        userId: row.userId,
-        sessionId: row.sessionId,
-        sessionStartedAt: row.sessionStartedAt,
-        parentId: row.id,
-        expiresAt,
-        ip: client.ip,
-        userAgent: client.userAgent,
-        amr: normaliseAmr(row.amr),
-      });
-      await markUsed(tx, row.id, now, await sealSuccessor(raw, successor));
-      return {
-        kind: "rotated",
-        userId: row.userId,
-        sessionId: row.sessionId,
-        refreshToken: successor,
-        refreshExpiresAt: Math.floor(expiresAt.getTime() / 1000),
-        refreshExpiresAtMs: expiresAt.getTime(),
-        amr: normaliseAmr(row.amr),
-      };
-    }),
-  );
-}
-
-/** The session a refresh token belongs to, whatever its state (for logout). */
-export async function sessionOfRefreshToken(db: Database, raw: string): Promise<{ userId: number; sessionId: string } | undefined> {
-  if (!isOpaqueToken(raw)) return undefined;
-  const row = await findToken(db, await hashToken(raw), "refresh");
-  if (!row?.sessionId) return undefined;
-  return { userId: row.userId, sessionId: row.sessionId };
+  event: AuthEventInput,
+): Promise<({ session: SessionTokens } & Pick<Rotated, "user">) | undefined> {
+  const successor = newOpaqueToken();
+  const rotated = await rotateRefresh(db, {
+    hash: await hashToken(raw),
+    successorHash: await hashToken(successor),
+    successorSealed: await sealSuccessor(raw, successor),
+    now: new Date(nowMs),
+    expiresByTtl: new Date(nowMs + config.refreshTokenTtl * 1000),
+    sessionMaxAgeSeconds: config.sessionMaxAge,
+    ip: client.ip,
+    userAgent: client.userAgent,
+    event,
+  });
+  if (!rotated) return undefined;
+  return {
+    user: rotated.user,
+    session: {
+      userId: rotated.user.id,
+      sessionId: rotated.sessionId,
+      refreshToken: successor,
+      ...expiry(rotated.expiresAt),
+      amr: normaliseAmr(rotated.amr),
+    },
+  };
 }

@@ -1,2 +1,2 @@
-export { openDatabase, type Database, type DatabaseHandle } from "./client";
+export { openDatabase, type Database, type DatabaseHandle, type DatabaseOptions } from "./client";
 export * as schema from "./schema";

@@ -15,7 +15,7 @@ import { readJsonObject } from "../http/body";
 import { parseBody } from "../http/schema";
 import { ipRateKey } from "../http/client-ip";
 import type { AppEnv } from "../http/types";
-import { audit } from "../auth/audit";
+import { audit, auditRecord, logAudit } from "../auth/audit";
 import { clientInfo } from "../auth/client-info";
 import { assertSameOrigin } from "../auth/csrf";
 import { respondWithSession, type Transport } from "../auth/issue-session";
@@ -116,7 +116,10 @@ export async function loginHandler(c: Context<AppEnv>): Promise<Response> {
   const at = new Date(nowMs);
   // A concurrent login with a newer counter may have won meanwhile: the UPDATE decides.
   if (!(await recordPasskeyLogin(db, passkey.id, newCounter, at))) throw refuse("counter_regression", user.id);
-  const session = await startSession(db, config, user.id, nowMs, client, AMR_PASSKEY);
-  audit(c, "login_succeeded", { userId: user.id, detail: { transport, method: "passkey", passkey: passkey.id } });
-  return respondWithSession(c, { ...user, lastLogin: at }, session, transport);
+  // One write: the user row, the session's first token and the audit row.
+  const loginEvent = auditRecord(c, "login_succeeded", { userId: user.id, detail: { transport, method: "passkey", passkey: passkey.id } });
+  const started = await startSession(db, config, { userId: user.id, nowMs, client, amr: AMR_PASSKEY, event: loginEvent });
+  if (!started) throw refuse("verification", user.id);
+  logAudit(c, loginEvent);
+  return respondWithSession(c, started.user, started.session, transport);
 }

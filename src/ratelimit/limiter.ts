@@ -5,6 +5,7 @@
  */
 import type { RatePolicy } from "../config";
 import { DependencyError } from "../errors";
+import { normalizeEmail } from "../auth/email";
 import type { AttemptOutcome, LimitDecision, LockoutPolicy, LockoutState, RateLimiterObject, Reservation } from "./object";
 
 export type { AttemptOutcome, LimitDecision, LockoutState, Reservation };
@@ -69,7 +70,8 @@ export function durableLockoutStore(
   threshold: number,
   lockSeconds: number,
 ): LockoutStore {
-  const stub = (subject: string) => ns.get(ns.idFromName(`lockout:${subject}`));
+  // Every caller's email, from a login body or a stored row, meets the same lock (see lockoutKey).
+  const stub = (subject: string) => ns.get(ns.idFromName(`lockout:${normalizeEmail(subject)}`));
   const policy: LockoutPolicy = {
     threshold,
     lockMs: lockSeconds * 1000,

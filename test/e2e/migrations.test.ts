@@ -101,6 +101,23 @@ describe("migrations", () => {
     await expect(sql(url, "INSERT INTO users (email) VALUES ('OWNER@example.com')")).rejects.toThrow(/duplicate key/);
   });
 
+  it("apply each file once when two runners race, and hold no lock after (safe through a transaction pooler)", async () => {
+    const name = `mig_race_${process.pid}`;
+    await ensureDatabase(admin, name);
+    const url = withDatabase(admin, name);
+    const [a, b] = await Promise.all([migrate(url), migrate(url)]);
+    const files = [...a, ...b].sort();
+    expect(files).toEqual([...new Set(files)]);
+    expect(files).toContain("0002_hardening.sql");
+    const rows = await sql<{ n: string }>(url, "SELECT count(*) AS n FROM gateway_migrations");
+    expect(Number(rows[0]?.n)).toBe(files.length);
+    // A transaction-scoped lock ends with its transaction: nothing is left for a pooled connection to inherit.
+    const locks = await sql<{ n: string }>(admin, "SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND objid = 7424911");
+    expect(Number(locks[0]?.n)).toBe(0);
+    const index = await sql<{ indexname: string }>(url, "SELECT indexname FROM pg_indexes WHERE indexname = 'auth_tokens_parent_idx'");
+    expect(index).toHaveLength(1);
+  });
+
   it("refuses to run without DATABASE_URL", async () => {
     const env = { ...process.env };
     delete env.DATABASE_URL;

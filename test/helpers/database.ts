@@ -19,7 +19,7 @@ function configure(): void {
   neonConfig.wsProxy = (host, port) => `${base}/v1?address=${host}:${port}`;
   neonConfig.useSecureWebSocket = false;
   neonConfig.pipelineTLS = false;
-  neonConfig.pipelineConnect = false;
+  neonConfig.pipelineConnect = "password";
 }
 
 function urlFor(name: string): string {

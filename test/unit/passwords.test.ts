@@ -255,6 +255,20 @@ describe("createPasswordHasher", () => {
     }
   });
 
+  it("also tries the raw input against a legacy hash (the old app did not normalise), then flags it", async () => {
+    const h = hasher(4);
+    const raw = "Ｌｅｇａｃｙ-ﬁ-Pass-123"; // full-width letters and a ligature: NFKC changes it
+    const normalised = raw.normalize("NFKC");
+    expect(normalised).not.toBe(raw);
+    const legacy = bcrypt.hashSync(raw, 4);
+    expect(await h.verify(normalised, legacy)).toEqual({ ok: false, needsRehash: false });
+    expect(await h.verify(normalised, legacy, raw)).toEqual({ ok: true, needsRehash: true });
+    expect(await h.verify(normalised, legacy, `${raw}x`)).toEqual({ ok: false, needsRehash: false });
+    // Never for the gateway's own format: its hashes are made from the normalised form only.
+    const own = await h.hash(normalised);
+    expect(await h.verify("wrong", own, normalised)).toEqual({ ok: false, needsRehash: false });
+  });
+
   it("does not let a legacy hash confuse passwords past byte 72", async () => {
     const a = `${"y".repeat(72)}AAAAAAAA`;
     const legacy = bcrypt.hashSync(a, 4);

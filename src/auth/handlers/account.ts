@@ -1,10 +1,11 @@
-/** GET /auth/me, GET /auth/sessions, DELETE /auth/sessions/{id}. */
+/** GET /auth/me, GET /auth/sessions, DELETE /auth/sessions/{id}: one database round trip each. */
 import type { Context } from "hono";
-import { listLiveSessions, revokeSession } from "../../db/repositories/tokens";
+import { listLiveSessions, revokeRefresh } from "../../db/repositories/tokens";
 import { findUserById } from "../../db/repositories/users";
 import { GatewayError } from "../../errors";
 import type { AppEnv } from "../../http/types";
-import { audit } from "../audit";
+import { auditRecord, logAudit } from "../audit";
+import { revokeReliably } from "../revoke-reliably";
 import { requirePrincipal } from "../authenticate";
 import { userJson } from "../user-json";
 
@@ -55,9 +56,11 @@ export async function deleteSessionHandler(c: Context<AppEnv>): Promise<Response
   const notFound = () => new GatewayError("not_found", "No such session");
   if (!UUID_RE.test(id)) throw notFound();
   const userId = userIdOf(principal.userId);
-  const revoked = await revokeSession(deps.db(), userId, id, new Date(deps.now()));
-  if (revoked === 0) throw notFound();
-  await deps.revocations.revokeSessions([id], deps.config.accessTokenTtl);
-  audit(c, "session_revoked", { userId, detail: { session: id } });
+  const record = auditRecord(c, "session_revoked", { userId, detail: { session: id } });
+  // One statement (revocation and audit row); the id is only known to be the user's once it ran.
+  const revoked = await revokeRefresh(deps.db(), { userId, sessionId: id, at: new Date(deps.now()) }, { record, if: "live" });
+  if (revoked.live === 0) throw notFound();
+  await revokeReliably(c, (r) => r.revokeSessions([id], deps.config.accessTokenTtl));
+  logAudit(c, record);
   return c.body(null, 204);
 }

@@ -9,8 +9,7 @@
  * opens a database connection).
  */
 import type { Context } from "hono";
-import { findToken } from "../../db/repositories/tokens";
-import { findUserById } from "../../db/repositories/users";
+import { findResetOwner } from "../../db/repositories/recovery";
 import { GatewayError } from "../../errors";
 import { readJsonObject } from "../../http/body";
 import { ipRateKey } from "../../http/client-ip";
@@ -31,9 +30,8 @@ export async function resetCheckHandler(c: Context<AppEnv>): Promise<Response> {
   if (!isOpaqueToken(fields.token)) throw badToken();
   const db = deps.db();
   const now = new Date(deps.now());
-  const row = await findToken(db, await hashToken(fields.token), "password_reset");
-  if (!row || row.isRevoked || row.usedAt || row.expiresAt <= now) throw badToken();
-  const user = await findUserById(db, row.userId);
+  // One read: the owner of a live (unused, unexpired, not superseded) reset token.
+  const user = await findResetOwner(db, await hashToken(fields.token), now);
   if (!user) throw badToken();
   return c.json({ valid: true, email: user.email }, 200, { "cache-control": "no-store" });
 }

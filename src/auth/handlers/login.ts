@@ -2,16 +2,19 @@
  * POST /auth/login. Order matters: CSRF (a cookie login), body shape, the
  * per-IP limit and the per-email lock (both before any hashing), then exactly
  * one password verification whether or not the email exists.
+ *
+ * Two database round trips: the user row (read with the lock state, before
+ * the hash), then one statement after it (user row, session, audit row).
  */
 import type { Context } from "hono";
-import { findUserByEmail, recordLoginFailure, recordLoginSuccess, updatePasswordHash } from "../../db/repositories/users";
+import { findUserByEmail, recordLoginFailure, updatePasswordHash } from "../../db/repositories/users";
 import { GatewayError } from "../../errors";
 import { readJsonObject } from "../../http/body";
 import { ipRateKey } from "../../http/client-ip";
 import { parseBody } from "../../http/schema";
 import { LoginBody } from "../schemas";
 import type { AppEnv } from "../../http/types";
-import { audit } from "../audit";
+import { audit, auditRecord, logAudit } from "../audit";
 import { clientInfo } from "../client-info";
 import { assertSameOrigin } from "../csrf";
 import { parseEmail } from "../email";
@@ -75,7 +78,7 @@ async function checkAndRespond(
     password = undefined; // malformed input is a wrong password, not a hint
   }
   const hasher = deps.passwords;
-  const result = await hasher.verify(password ?? "\u0000invalid", user?.passwordHash ?? null);
+  const result = await hasher.verify(password ?? "\u0000invalid", user?.passwordHash ?? null, password === undefined ? undefined : rawPassword);
 
   if (!result.ok || !user || password === undefined) {
     const after = await attempt.settle(false);
@@ -105,12 +108,15 @@ async function checkAndRespond(
     audit(c, "login_mfa_required", { userId: user.id, detail: { transport } });
     throw await mfaRequiredError(db, user.id, transport, nowMs);
   }
-  // Clears the count; runs beside the writes below, a failure of its own only leaves the place to expire.
+  // Clears the count; runs beside the write below, a failure of its own only leaves the place to expire.
   const cleared = attempt.settle(true).catch(() => undefined);
   const rehash = result.needsRehash ? await hasher.hash(password) : undefined;
-  const updated = (await recordLoginSuccess(db, user.id, new Date(nowMs), rehash)) ?? user;
-  const session = await startSession(db, config, user.id, nowMs, client);
+  // One write after the hash: the user row, the session's first token and the audit row.
+  const record = auditRecord(c, "login_succeeded", { userId: user.id, detail: { transport, rehashed: rehash !== undefined } });
+  // The clock after the hash: cookie lifetimes are computed from the time the session starts.
+  const started = await startSession(db, config, { userId: user.id, nowMs: deps.now(), client, newPasswordHash: rehash, event: record });
   await cleared;
-  audit(c, "login_succeeded", { userId: user.id, detail: { transport, rehashed: rehash !== undefined } });
-  return respondWithSession(c, updated, session, transport);
+  if (!started) throw invalidCredentials();
+  logAudit(c, record);
+  return respondWithSession(c, started.user, started.session, transport);
 }

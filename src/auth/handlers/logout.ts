@@ -5,20 +5,22 @@
  * KV until its `exp`, the session is revoked (Postgres, and in KV so its other
  * access tokens die too), and the cookies are cleared: 204 even with no or a
  * bad token. logout-all: every session of the user, and a revoked-before time.
+ * One database statement each (revocation and audit row together).
  */
 import type { Context } from "hono";
-import { revokeSession, revokeUserSessions } from "../../db/repositories/tokens";
+import { revokeForLogout, revokeRefresh } from "../../db/repositories/tokens";
 import { GatewayError } from "../../errors";
 import { readJsonObject } from "../../http/body";
 import { parseBody } from "../../http/schema";
 import { RefreshTokenBody } from "../schemas";
 import type { AppEnv, Principal } from "../../http/types";
 import { accessTokenService } from "../access-tokens";
-import { audit } from "../audit";
+import { auditRecord, logAudit } from "../audit";
 import { presentedAccessToken, requirePrincipal, type PresentedToken } from "../authenticate";
 import { clearSessionCookies, readRefreshCookie } from "../cookies";
 import { assertSameOrigin } from "../csrf";
-import { sessionOfRefreshToken } from "../sessions";
+import { hashToken, isOpaqueToken } from "../opaque-tokens";
+import { revokeReliably } from "../revoke-reliably";
 
 /** The principal of a presented access token, or undefined if it is missing, bad or expired. */
 async function tryPrincipal(
@@ -47,21 +49,27 @@ export async function logoutHandler(c: Context<AppEnv>): Promise<Response> {
   const nowMs = deps.now();
   const principal = await tryPrincipal(c, presented);
   const refresh = fields.refresh_token ?? refreshCookie;
-  const bySession = refresh ? await sessionOfRefreshToken(deps.db(), refresh) : undefined;
+  const userId = principal ? Number(principal.userId) : undefined;
+  const own = principal && Number.isSafeInteger(userId) ? { userId: userId as number, sessionId: principal.sessionId } : undefined;
+  const refreshHash = refresh && isOpaqueToken(refresh) ? await hashToken(refresh) : undefined;
 
   const ttl = config.accessTokenTtl;
-  if (principal) {
-    await deps.revocations.revokeToken(principal.jti, principal.expiresAt - Math.floor(nowMs / 1000));
-  }
-  const sessions = new Map<string, number>();
-  if (principal) sessions.set(principal.sessionId, Number(principal.userId));
-  if (bySession) sessions.set(bySession.sessionId, bySession.userId);
-  if (sessions.size > 0) {
-    await deps.revocations.revokeSessions([...sessions.keys()], ttl);
-    for (const [sid, userId] of sessions) {
-      if (Number.isSafeInteger(userId)) await revokeSession(deps.db(), userId, sid, new Date(nowMs));
-    }
-    audit(c, "logout", { userId: [...sessions.values()][0] ?? null });
+  if (own || refreshHash) {
+    const record = auditRecord(c, "logout", { userId: own?.userId ?? null });
+    // The access token names its own session: its KV keys go out with the database statement.
+    const [ended] = await Promise.all([
+      revokeForLogout(deps.db(), { principal: own, refreshHash, at: new Date(nowMs), event: record }),
+      principal
+        ? Promise.all([
+            deps.revocations.revokeToken(principal.jti, principal.expiresAt - Math.floor(nowMs / 1000)),
+            deps.revocations.revokeSessions([principal.sessionId], ttl),
+          ])
+        : undefined,
+    ]);
+    // A session learned from the refresh token: its key after the commit, retried until it sticks.
+    const others = ended.sessions.filter((sid) => sid !== principal?.sessionId);
+    if (others.length > 0) await revokeReliably(c, (r) => r.revokeSessions(others, ttl));
+    if (ended.sessions.length > 0) logAudit(c, record, ended.userId);
   }
   clearSessionCookies(c, config);
   c.header("cache-control", "no-store");
@@ -75,14 +83,18 @@ export async function logoutAllHandler(c: Context<AppEnv>): Promise<Response> {
   const userId = Number(principal.userId);
   if (!Number.isSafeInteger(userId)) throw new GatewayError("invalid_token", "The access token is invalid");
   const nowMs = deps.now();
-  const sessions = await revokeUserSessions(deps.db(), userId, new Date(nowMs));
   const ttl = config.accessTokenTtl;
-  await Promise.all([
-    deps.revocations.revokeSessions([...new Set([...sessions, principal.sessionId])], ttl),
+  const record = auditRecord(c, "logout_all", { userId });
+  // The revoked-before time and this token's keys need nothing from the database: in parallel with it.
+  const [revoked] = await Promise.all([
+    revokeRefresh(deps.db(), { userId, at: new Date(nowMs) }, { record }),
     deps.revocations.revokeUserBefore(principal.userId, Math.floor(nowMs / 1000), ttl),
     deps.revocations.revokeToken(principal.jti, principal.expiresAt - Math.floor(nowMs / 1000)),
+    deps.revocations.revokeSessions([principal.sessionId], ttl),
   ]);
-  audit(c, "logout_all", { userId, detail: { sessions: sessions.length } });
+  const others = revoked.sessions.filter((sid) => sid !== principal.sessionId);
+  if (others.length > 0) await revokeReliably(c, (r) => r.revokeSessions(others, ttl));
+  logAudit(c, record);
   clearSessionCookies(c, config);
   c.header("cache-control", "no-store");
   return c.body(null, 204);

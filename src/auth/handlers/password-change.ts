@@ -2,18 +2,19 @@
  * POST /auth/password/change: the current password (counted by the same
  * per-email lock as logins, so a stolen access token cannot brute-force it),
  * a new one under the same rules, then every other session revoked.
+ * Two database round trips: the user row, then one write statement.
  */
 import type { Context } from "hono";
-import { revokeUserSessions } from "../../db/repositories/tokens";
-import { findUserById, updatePasswordHash } from "../../db/repositories/users";
+import { changePassword, findUserById } from "../../db/repositories/users";
 import { GatewayError } from "../../errors";
 import { readJsonObject } from "../../http/body";
 import { parseBody } from "../../http/schema";
 import { PasswordChangeBody } from "../schemas";
 import type { AppEnv } from "../../http/types";
-import { audit } from "../audit";
+import { audit, auditRecord, logAudit } from "../audit";
 import { requirePrincipal } from "../authenticate";
-import { reserveAttempt } from "../lockout";
+import { lockoutKey, reserveAttempt } from "../lockout";
+import { revokeReliably } from "../revoke-reliably";
 import { notify } from "../notify";
 import { assertPasswordPolicy, normalizePassword } from "../passwords";
 
@@ -29,7 +30,7 @@ export async function passwordChangeHandler(c: Context<AppEnv>): Promise<Respons
   if (!user) throw new GatewayError("invalid_token", "The access token is invalid");
 
   const nowMs = deps.now();
-  const attempt = await reserveAttempt(deps, user.email);
+  const attempt = await reserveAttempt(deps, lockoutKey(user.email));
   let current: string | undefined;
   try {
     current = normalizePassword(fields.current_password, "current_password");
@@ -39,7 +40,8 @@ export async function passwordChangeHandler(c: Context<AppEnv>): Promise<Respons
   const hasher = deps.passwords;
   let ok: boolean;
   try {
-    ok = (await hasher.verify(current ?? "\u0000invalid", user.passwordHash)).ok && current !== undefined;
+    const check = await hasher.verify(current ?? "\u0000invalid", user.passwordHash, current === undefined ? undefined : fields.current_password);
+    ok = check.ok && current !== undefined;
     await attempt.settle(ok);
   } finally {
     attempt.release();
@@ -51,10 +53,11 @@ export async function passwordChangeHandler(c: Context<AppEnv>): Promise<Respons
   const next = normalizePassword(fields.new_password, "new_password");
   assertPasswordPolicy(next, user.email, "new_password");
 
-  await updatePasswordHash(db, userId, await hasher.hash(next), new Date(nowMs));
-  const others = await revokeUserSessions(db, userId, new Date(nowMs), principal.sessionId);
-  if (others.length > 0) await deps.revocations.revokeSessions(others, config.accessTokenTtl);
-  audit(c, "password_changed", { userId, detail: { sessions_revoked: others.length } });
+  const record = auditRecord(c, "password_changed", { userId });
+  // One statement: the new hash, every other session revoked, the audit row.
+  const others = await changePassword(db, { userId, passwordHash: await hasher.hash(next), at: new Date(nowMs), keepSessionId: principal.sessionId, event: record });
+  if (others.length > 0) await revokeReliably(c, (r) => r.revokeSessions(others, config.accessTokenTtl));
+  logAudit(c, record);
   deps.events.emit("password.changed", { user_id: String(userId), sessions_revoked: others.length });
   notify(c, async () => ({ kind: "password_changed", to: user.email, fullName: user.fullName }));
   return c.body(null, 204, { "cache-control": "no-store" });

@@ -7,28 +7,27 @@
  * lookup, the token and the mail all happen after the response (waitUntil).
  */
 import type { Context } from "hono";
-import { revokeUserSessions, findToken } from "../../db/repositories/tokens";
-import { findUserByEmail, findUserById, markEmailVerified } from "../../db/repositories/users";
-import { guardDb } from "../../db/guard";
-import { users } from "../../db/schema";
+import { findResetOwner, resetPassword, verifyEmail } from "../../db/repositories/recovery";
+import { findUserByEmail, findUserById } from "../../db/repositories/users";
 import { GatewayError } from "../../errors";
 import { readJsonObject } from "../../http/body";
 import { ipRateKey } from "../../http/client-ip";
 import { parseBody } from "../../http/schema";
 import { ForgotPasswordBody, ResetPasswordBody, TokenBody } from "../schemas";
 import type { AppEnv } from "../../http/types";
-import { audit } from "../audit";
+import { audit, auditRecord, logAudit } from "../audit";
 import { requirePrincipal } from "../authenticate";
 import { clientInfo } from "../client-info";
 import { parseEmail } from "../email";
 import { notify } from "../notify";
-import { issueOneTimeToken, spendOneTimeToken } from "../one-time-tokens";
+import { lockoutKey } from "../lockout";
+import { issueOneTimeToken } from "../one-time-tokens";
 import { hashToken, isOpaqueToken } from "../opaque-tokens";
 import { assertPasswordPolicy, normalizePassword } from "../passwords";
 import { enforceRateLimits } from "../rate-limit";
+import { retryAfterCommit, revokeReliably } from "../revoke-reliably";
 import { userJson } from "../user-json";
 import { accepted } from "./register";
-import { eq } from "drizzle-orm";
 
 const badToken = () => new GatewayError("invalid_token", "This link is invalid or has expired", { status: 400 });
 
@@ -58,37 +57,34 @@ export async function resetPasswordHandler(c: Context<AppEnv>): Promise<Response
   const deps = c.get("deps");
   const config = deps.config;
   const fields = parseBody(await readJsonObject(c.req.raw), ResetPasswordBody);
+  await enforceLinkLimit(c);
   if (!isOpaqueToken(fields.token)) throw badToken();
   const db = deps.db();
   const nowMs = deps.now();
   const now = new Date(nowMs);
+  const hash = await hashToken(fields.token);
   // Look first (without spending) so a weak new password does not burn the link.
-  const row = await findToken(db, await hashToken(fields.token), "password_reset");
-  if (!row || row.isRevoked || row.usedAt || row.expiresAt <= now) throw badToken();
-  const user = await findUserById(db, row.userId);
+  const user = await findResetOwner(db, hash, now);
   if (!user) throw badToken();
   const password = normalizePassword(fields.password, "password");
   assertPasswordPolicy(password, user.email, "password");
-  const hash = await deps.passwords.hash(password);
+  const passwordHash = await deps.passwords.hash(password);
 
-  const sessions = await guardDb(() =>
-    db.transaction(async (tx) => {
-      const spentBy = await spendOneTimeToken(tx, "password_reset", fields.token, nowMs);
-      if (spentBy !== user.id) throw badToken();
-      await tx
-        .update(users)
-        .set({ passwordHash: hash, emailVerified: true, failedLoginAttempts: 0, lockedUntil: null, updatedAt: now })
-        .where(eq(users.id, user.id));
-      return revokeUserSessions(tx, user.id, now);
-    }),
-  );
+  const record = auditRecord(c, "password_reset", { userId: user.id });
+  const done = await resetPassword(db, { hash, userId: user.id, passwordHash, now, event: record });
+  if (!done) throw badToken();
+  logAudit(c, record);
+  // After the commit a retry of this request can no longer finish these: retried until they stick.
   await Promise.all([
-    sessions.length > 0 ? deps.revocations.revokeSessions(sessions, config.accessTokenTtl) : Promise.resolve(),
-    deps.revocations.revokeUserBefore(String(user.id), Math.floor(nowMs / 1000), config.accessTokenTtl),
-    deps.lockouts.reset(user.email),
+    revokeReliably(c, (r) =>
+      Promise.all([
+        done.sessions.length > 0 ? r.revokeSessions(done.sessions, config.accessTokenTtl) : undefined,
+        r.revokeUserBefore(String(user.id), Math.floor(nowMs / 1000), config.accessTokenTtl),
+      ]),
+    ),
+    retryAfterCommit(c, () => deps.lockouts.reset(lockoutKey(user.email))),
   ]);
-  audit(c, "password_reset", { userId: user.id, detail: { sessions_revoked: sessions.length } });
-  deps.events.emit("password.reset", { user_id: String(user.id), sessions_revoked: sessions.length });
+  deps.events.emit("password.reset", { user_id: String(user.id), sessions_revoked: done.sessions.length });
   // The reset proves the address (the link went to it): an unverified email is now verified.
   if (!user.emailVerified) deps.events.emit("user.email_verified", { user_id: String(user.id) });
   notify(c, async () => ({ kind: "password_changed", to: user.email, fullName: user.fullName }));
@@ -98,15 +94,20 @@ export async function resetPasswordHandler(c: Context<AppEnv>): Promise<Response
 export async function verifyEmailHandler(c: Context<AppEnv>): Promise<Response> {
   const deps = c.get("deps");
   const fields = parseBody(await readJsonObject(c.req.raw), TokenBody);
-  const db = deps.db();
-  const nowMs = deps.now();
-  const userId = await spendOneTimeToken(db, "email_verification", fields.token, nowMs);
-  if (userId === undefined) throw badToken();
-  const user = await markEmailVerified(db, userId, new Date(nowMs));
+  await enforceLinkLimit(c);
+  if (!isOpaqueToken(fields.token)) throw badToken();
+  const record = auditRecord(c, "email_verified");
+  const user = await verifyEmail(deps.db(), { hash: await hashToken(fields.token), now: new Date(deps.now()), event: record });
   if (!user) throw badToken();
-  audit(c, "email_verified", { userId });
-  deps.events.emit("user.email_verified", { user_id: String(userId) });
+  logAudit(c, record, user.id);
+  deps.events.emit("user.email_verified", { user_id: String(user.id) });
   return c.json({ user: userJson(user) }, 200, { "cache-control": "no-store" });
+}
+
+/** Per-IP limit of the token-bearing link endpoints (each opens a database connection; reset hashes). */
+function enforceLinkLimit(c: Context<AppEnv>): Promise<void> {
+  const ip = clientInfo(c).ip ?? "";
+  return enforceRateLimits(c, [{ key: `link-ip:${ipRateKey(ip)}`, policy: c.get("deps").config.rateLimits.linkIp }]);
 }
 
 export async function requestVerificationHandler(c: Context<AppEnv>): Promise<Response> {

@@ -2,20 +2,23 @@
  * POST /auth/register: 202 `{"status":"accepted"}`, byte for byte the same
  * whether the email was new (user created, verification mailed) or taken
  * (nothing changes; the owner is told by mail). Both paths hash the password
- * and defer their mail, so timing does not tell them apart either.
+ * and defer their mail, so timing does not tell them apart either. Two
+ * database round trips for both: a read overlapping the hash, one write.
  */
 import type { Context } from "hono";
-import { findUserByEmail, insertUserIfNew } from "../../db/repositories/users";
+import { registerUser } from "../../db/repositories/registration";
+import { findUserByEmail } from "../../db/repositories/users";
 import { readJsonObject } from "../../http/body";
 import { ipRateKey } from "../../http/client-ip";
 import { parseBody } from "../../http/schema";
 import { RegisterBody } from "../schemas";
 import type { AppEnv } from "../../http/types";
-import { audit } from "../audit";
+import { auditRecord, logAudit } from "../audit";
 import { clientInfo } from "../client-info";
 import { parseEmail } from "../email";
 import { notify } from "../notify";
-import { issueOneTimeToken } from "../one-time-tokens";
+import { ONE_TIME_TTL_SECONDS } from "../one-time-tokens";
+import { hashToken, newOpaqueToken } from "../opaque-tokens";
 import { assertPasswordPolicy, normalizePassword } from "../passwords";
 import { enforceRateLimits } from "../rate-limit";
 
@@ -38,24 +41,32 @@ export async function registerHandler(c: Context<AppEnv>): Promise<Response> {
   assertPasswordPolicy(password, email, "password");
   const fullName = fields.full_name?.normalize("NFKC").trim() || null;
 
-  const hash = await deps.passwords.hash(password);
   const db = deps.db();
-  const created = await insertUserIfNew(db, { email, fullName, passwordHash: hash });
+  // The owner lookup rides the connection's pipelined start-up while the hash runs (it costs no
+  // latency), and proves the connection alive before the write is sent: a stalled database
+  // answers 503 before anything could be written.
+  const [hash] = await Promise.all([deps.passwords.hash(password), findUserByEmail(db, email)]);
   const nowMs = deps.now();
-  if (created) {
-    audit(c, "register", { userId: created.id });
-    deps.events.emit("user.created", { user_id: String(created.id), email_verified: false });
-    notify(c, async () => ({
-      kind: "email_verification",
-      to: created.email,
-      fullName: created.fullName,
-      token: await issueOneTimeToken(db, "email_verification", created.id, nowMs, client),
-    }));
+  // One write whether the email is new or taken (user, verification token, audit row).
+  const verification = newOpaqueToken();
+  const record = auditRecord(c, "register");
+  const { created, user } = await registerUser(db, {
+    email,
+    fullName,
+    passwordHash: hash,
+    verificationHash: await hashToken(verification),
+    verificationExpiresAt: new Date(nowMs + ONE_TIME_TTL_SECONDS.email_verification * 1000),
+    ip: client.ip,
+    userAgent: client.userAgent,
+    event: record,
+  });
+  if (created && user) {
+    logAudit(c, record, user.id);
+    deps.events.emit("user.created", { user_id: String(user.id), email_verified: false });
+    notify(c, async () => ({ kind: "email_verification", to: user.email, fullName: user.fullName, token: verification }));
   } else {
-    // The same number of queries as the new-user path; the owner's name personalises the notice.
-    const owner = await findUserByEmail(db, email);
-    audit(c, "register_existing", { userId: owner?.id ?? null });
-    notify(c, async () => ({ kind: "account_exists", to: owner?.email ?? email, fullName: owner?.fullName }));
+    logAudit(c, { ...record, type: "register_existing" }, user?.id ?? null);
+    notify(c, async () => ({ kind: "account_exists", to: user?.email ?? email, fullName: user?.fullName }));
   }
   return accepted(c);
 }

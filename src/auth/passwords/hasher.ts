@@ -13,8 +13,9 @@
  * the current one hashes, the current or any previous one verifies.
  *
  * Plain bcrypt strings (`$2a$`/`$2b$`/`$2y$`, from the single-user FastAPI app)
- * are verified directly against the normalised password and always flagged
- * for rehash; one longer than 72 UTF-8 bytes never matches them, since bcrypt
+ * are verified directly against the normalised password, then against the raw
+ * input (the old app did not normalise, so a password that NFKC changes would
+ * otherwise never log in again), and always flagged for rehash; one longer than 72 UTF-8 bytes never matches them, since bcrypt
  * would compare only its first 72 bytes.
  *
  * Unknown users (`stored === null`), unknown formats and retired peppers run
@@ -47,8 +48,12 @@ export interface PasswordVerification {
 export interface PasswordHasher {
   /** Hashes a password that went through `normalizePassword`. */
   hash(password: string): Promise<string>;
-  /** Checks a normalised password against a stored hash, or burns the same work for `null`. */
-  verify(password: string, stored: string | null): Promise<PasswordVerification>;
+  /**
+   * Checks a normalised password against a stored hash, or burns the same work for `null`.
+   * `raw` (the input before NFKC) is also tried against a legacy bcrypt hash, which the old app
+   * made from unnormalised input; a match there is flagged for rehash like any legacy hash.
+   */
+  verify(password: string, stored: string | null, raw?: string): Promise<PasswordVerification>;
 }
 
 export const HASH_PREFIX = "$gw1$hmac-sha256$";
@@ -169,7 +174,7 @@ export function createPasswordHasher(opts: PasswordHasherOptions): PasswordHashe
       return `${HASH_PREFIX}${current.id}$${hashSync(digest, genSaltSync(cost))}`;
     },
 
-    async verify(password, stored) {
+    async verify(password, stored, raw) {
       const parsed: Parsed = stored === null ? { kind: "unknown" } : parseStored(stored);
       if (parsed.kind === "gw1") {
         const pepper = peppers.get(parsed.pepperId);
@@ -178,7 +183,8 @@ export function createPasswordHasher(opts: PasswordHasherOptions): PasswordHashe
         return { ok, needsRehash: ok && (parsed.cost < cost || pepper !== current) };
       }
       if (parsed.kind === "legacy" && !truncates(password)) {
-        const ok = bcryptMatches(password, parsed.bcrypt);
+        let ok = bcryptMatches(password, parsed.bcrypt);
+        if (!ok && raw !== undefined && raw !== password && !truncates(raw)) ok = bcryptMatches(raw, parsed.bcrypt);
         return { ok, needsRehash: ok };
       }
       return burn(password);

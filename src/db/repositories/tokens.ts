@@ -3,137 +3,70 @@
  * one-time password-reset and email-verification tokens. Only SHA-256 hashes
  * are stored.
  */
-import { and, desc, eq, gt, isNull, ne, sql, type SQL } from "drizzle-orm";
+import { and, desc, eq, gt, isNull, sql, type SQL } from "drizzle-orm";
 import type { Database } from "../client";
 import { guardDb } from "../guard";
-import { authTokens, type TokenRow, type TokenType } from "../schema";
+import { rawRows } from "../raw";
+import { eventInsert, type AuthEventInput } from "./events";
+import { authTokens, type TokenType } from "../schema";
 
 export type Transaction = Parameters<Parameters<Database["transaction"]>[0]>[0];
 export type Executor = Database | Transaction;
 
-export interface NewToken {
-  type: TokenType;
-  hash: string;
+export interface Revoked {
+  /** Sessions that had a token revoked. */
+  sessions: string[];
+  /** How many of the revoked tokens were live (unspent, unexpired). */
+  live: number;
+}
+
+export interface RevokeScope {
   userId: number;
-  expiresAt: Date;
+  /** One session; omitted: every session of the user... */
   sessionId?: string;
-  sessionStartedAt?: Date;
-  parentId?: number;
-  ip?: string | null;
-  userAgent?: string | null;
-  /** RFC 8176 methods of the session (refresh tokens). */
-  amr?: readonly string[];
+  /** ...but this one. */
+  keepSessionId?: string;
+  at: Date;
 }
 
-export async function insertToken(db: Executor, t: NewToken): Promise<TokenRow> {
-  return guardDb(async () => {
-    const rows = await db
-      .insert(authTokens)
-      .values({
-        tokenType: t.type,
-        tokenHash: t.hash,
-        userId: t.userId,
-        expiresAt: t.expiresAt,
-        sessionId: t.sessionId ?? null,
-        sessionStartedAt: t.sessionStartedAt ?? null,
-        parentId: t.parentId ?? null,
-        ipAddress: t.ip?.slice(0, 64) ?? null,
-        userAgent: t.userAgent?.slice(0, 512) ?? null,
-        amr: t.amr ? [...t.amr] : null,
-      })
-      .returning();
-    return rows[0] as TokenRow;
-  });
+/**
+ * The revocation as a CTE (`revoked(session_id, was_live)`), serialised with
+ * rotations by auth_revoke_refresh (migrations/0002_hardening.sql): no token
+ * of a revoked session survives a rotation running at the same moment.
+ */
+export function revokeCte(scope: RevokeScope): SQL {
+  return sql`revoked AS (SELECT * FROM auth_revoke_refresh(${scope.userId}::bigint, ${scope.sessionId ?? null}::uuid, ${scope.keepSessionId ?? null}::uuid, ${scope.at}::timestamptz))`;
 }
 
-export async function findToken(db: Executor, hash: string, type: TokenType): Promise<TokenRow | undefined> {
-  return guardDb(async () => {
-    const rows = await db
-      .select()
-      .from(authTokens)
-      .where(and(eq(authTokens.tokenHash, hash), eq(authTokens.tokenType, type)))
-      .limit(1);
-    return rows[0];
-  });
+export function toRevoked(rows: ReadonlyArray<Record<string, unknown>>): Revoked {
+  const sessions = new Set<string>();
+  let live = 0;
+  for (const r of rows) {
+    if (typeof r.session_id === "string") sessions.add(r.session_id);
+    if (r.was_live === true) live += 1;
+  }
+  return { sessions: [...sessions], live };
 }
 
-/** Locks the row for the rest of the transaction (serialises concurrent refreshes). */
-export async function lockToken(tx: Transaction, hash: string, type: TokenType): Promise<TokenRow | undefined> {
-  return guardDb(async () => {
-    const rows = await tx
-      .select()
-      .from(authTokens)
-      .where(and(eq(authTokens.tokenHash, hash), eq(authTokens.tokenType, type)))
-      .for("update")
-      .limit(1);
-    return rows[0];
-  });
-}
-
-/** Successor of a rotated token: the one whose parent it is. */
-export async function findChild(db: Executor, parentId: number): Promise<TokenRow | undefined> {
-  return guardDb(async () => {
-    const rows = await db.select().from(authTokens).where(eq(authTokens.parentId, parentId)).limit(1);
-    return rows[0];
-  });
-}
-
-export async function markUsed(db: Executor, id: number, at: Date, successorSealed: string | null = null): Promise<void> {
-  await guardDb(() =>
-    db.update(authTokens).set({ usedAt: at, successorSealed }).where(eq(authTokens.id, id)),
-  );
-}
-
-/** Marks the matching unrevoked refresh tokens of a user revoked; returns what they were. */
-async function revokeRefreshTokens(db: Executor, userId: number, at: Date, scope: SQL | undefined) {
-  return guardDb(() =>
-    db
-      .update(authTokens)
-      .set({ isRevoked: true, revokedAt: at })
-      .where(
-        and(
-          eq(authTokens.userId, userId),
-          eq(authTokens.tokenType, "refresh"),
-          eq(authTokens.isRevoked, false),
-          scope,
-        ),
-      )
-      .returning({ sessionId: authTokens.sessionId, usedAt: authTokens.usedAt, expiresAt: authTokens.expiresAt }),
-  );
-}
-
-/** Revokes every token of a session; returns how many were live. */
-export async function revokeSession(db: Executor, userId: number, sessionId: string, at: Date): Promise<number> {
-  const rows = await revokeRefreshTokens(db, userId, at, eq(authTokens.sessionId, sessionId));
-  return rows.filter((r) => r.usedAt === null && r.expiresAt > at).length;
-}
-
-/** Revokes every refresh token of a user (but `keepSessionId`'s); returns the sessions touched. */
-export async function revokeUserSessions(
+/**
+ * Revokes refresh tokens (one session, or all of a user's but one) in one
+ * statement, with the audit row when given (written only if `eventIf` holds:
+ * "any" token revoked, or a "live" one).
+ */
+export async function revokeRefresh(
   db: Executor,
-  userId: number,
-  at: Date,
-  keepSessionId?: string,
-): Promise<string[]> {
-  const rows = await revokeRefreshTokens(db, userId, at, keepSessionId ? ne(authTokens.sessionId, keepSessionId) : undefined);
-  return [...new Set(rows.map((r) => r.sessionId).filter((s): s is string => s !== null))];
-}
-
-/** Revokes a user's unspent one-time tokens of a type (a newer one supersedes them). */
-export async function revokeOneTimeTokens(db: Executor, userId: number, type: TokenType, at: Date): Promise<void> {
-  await guardDb(() =>
-    db
-      .update(authTokens)
-      .set({ isRevoked: true, revokedAt: at })
-      .where(
-        and(
-          eq(authTokens.userId, userId),
-          eq(authTokens.tokenType, type),
-          eq(authTokens.isRevoked, false),
-          isNull(authTokens.usedAt),
-        ),
-      ),
-  );
+  scope: RevokeScope,
+  event?: { record: AuthEventInput; if?: "always" | "live" },
+): Promise<Revoked> {
+  const when = event?.if === "live" ? sql`WHERE EXISTS (SELECT 1 FROM revoked WHERE was_live)` : sql``;
+  const statement = event
+    ? sql`WITH ${revokeCte(scope)}, ev AS (${eventInsert(event.record, {
+        from: when,
+        detail: sql`${JSON.stringify(event.record.detail ?? {})}::jsonb || jsonb_build_object('sessions_revoked', (SELECT count(DISTINCT session_id) FROM revoked))`,
+      })})
+          SELECT session_id, was_live FROM revoked`
+    : sql`WITH ${revokeCte(scope)} SELECT session_id, was_live FROM revoked`;
+  return toRevoked(await rawRows(db, statement));
 }
 
 export interface LiveSession {
@@ -191,3 +124,56 @@ export async function deleteStaleTokens(db: Executor, now: Date, revokedBefore: 
   });
 }
 
+
+/**
+ * Logout's one statement: revokes the access token's session and the session
+ * of the presented refresh token (whatever its state), with the audit row;
+ * returns the sessions ended and their user.
+ */
+export async function revokeForLogout(
+  db: Executor,
+  input: { principal?: { userId: number; sessionId: string }; refreshHash?: string; at: Date; event: AuthEventInput },
+): Promise<{ userId: number | null; sessions: string[] }> {
+  const p = input.principal;
+  const rows = await rawRows(
+    db,
+    sql`WITH target AS (
+          SELECT ${p?.userId ?? null}::bigint AS user_id, ${p?.sessionId ?? null}::uuid AS session_id
+          WHERE ${p?.sessionId ?? null}::uuid IS NOT NULL
+          UNION
+          SELECT user_id, session_id FROM auth_tokens
+          WHERE token_hash = ${input.refreshHash ?? null}::text AND token_type = 'refresh' AND session_id IS NOT NULL
+        ), revoked AS (
+          SELECT r.* FROM target t CROSS JOIN LATERAL auth_revoke_refresh(t.user_id, t.session_id, NULL, ${input.at}::timestamptz) r
+        ), ev AS (
+          ${eventInsert(input.event, { userId: sql`(SELECT user_id FROM target LIMIT 1)`, from: sql`WHERE EXISTS (SELECT 1 FROM target)` })}
+        )
+        SELECT user_id, session_id, (SELECT count(*) FROM revoked) AS revoked FROM target`,
+  );
+  return {
+    userId: rows[0] ? Number(rows[0].user_id) : null,
+    sessions: [...new Set(rows.map((r) => String(r.session_id)))],
+  };
+}
+
+/** Revokes every refresh token of a user (but `keepSessionId`'s); returns the sessions touched. */
+export async function revokeUserSessions(db: Executor, userId: number, at: Date, keepSessionId?: string): Promise<string[]> {
+  return (await revokeRefresh(db, { userId, keepSessionId, at })).sessions;
+}
+
+/** Revokes every live one-time token of `type` for a user (an email change voids links mailed to the old address). */
+export async function revokeOneTimeTokens(db: Executor, userId: number, type: TokenType, at: Date): Promise<void> {
+  await guardDb(() =>
+    db
+      .update(authTokens)
+      .set({ isRevoked: true, revokedAt: at })
+      .where(
+        and(
+          eq(authTokens.userId, userId),
+          eq(authTokens.tokenType, type),
+          eq(authTokens.isRevoked, false),
+          isNull(authTokens.usedAt),
+        ),
+      ),
+  );
+}

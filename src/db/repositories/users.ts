@@ -2,6 +2,9 @@
 import { eq, sql } from "drizzle-orm";
 import type { Database } from "../client";
 import { guardDb } from "../guard";
+import { rawRows } from "../raw";
+import { eventInsert, type AuthEventInput } from "./events";
+import { revokeCte, toRevoked } from "./tokens";
 import { users, type UserRow } from "../schema";
 
 export async function findUserByEmail(db: Database, email: string): Promise<UserRow | undefined> {
@@ -18,45 +21,6 @@ export async function findUserById(db: Database, id: number): Promise<UserRow | 
   });
 }
 
-/** Inserts a user unless the email is taken; undefined when it was. */
-export async function insertUserIfNew(
-  db: Database,
-  input: { email: string; fullName: string | null; passwordHash: string },
-): Promise<UserRow | undefined> {
-  return guardDb(async () => {
-    const rows = await db.execute<{ id: string }>(sql`
-      INSERT INTO users (email, full_name, password_hash, email_verified, account_status, roles)
-      VALUES (${input.email}, ${input.fullName}, ${input.passwordHash}, false, 'active', ARRAY['user']::TEXT[])
-      ON CONFLICT ((lower(email))) DO NOTHING
-      RETURNING id`);
-    const id = rows.rows[0]?.id;
-    if (id === undefined) return undefined;
-    return findUserById(db, Number(id));
-  });
-}
-
-export async function recordLoginSuccess(
-  db: Database,
-  id: number,
-  at: Date,
-  newPasswordHash?: string,
-): Promise<UserRow | undefined> {
-  return guardDb(async () => {
-    const rows = await db
-      .update(users)
-      .set({
-        lastLogin: at,
-        failedLoginAttempts: 0,
-        lockedUntil: null,
-        updatedAt: at,
-        ...(newPasswordHash ? { passwordHash: newPasswordHash } : {}),
-      })
-      .where(eq(users.id, id))
-      .returning();
-    return rows[0];
-  });
-}
-
 /** Mirrors the lockout counter onto the row (the Durable Object stays the source of truth). */
 export async function recordLoginFailure(db: Database, id: number, failures: number, lockedUntil: Date | null): Promise<void> {
   await guardDb(() =>
@@ -64,17 +28,33 @@ export async function recordLoginFailure(db: Database, id: number, failures: num
   );
 }
 
+/** Stores a stronger hash (the MFA step's login keeps the count and has no session write to ride on). */
 export async function updatePasswordHash(db: Database, id: number, passwordHash: string, at: Date): Promise<void> {
   await guardDb(() => db.update(users).set({ passwordHash, updatedAt: at }).where(eq(users.id, id)));
 }
 
-export async function markEmailVerified(db: Database, id: number, at: Date): Promise<UserRow | undefined> {
-  return guardDb(async () => {
-    const rows = await db
-      .update(users)
-      .set({ emailVerified: true, updatedAt: at })
-      .where(eq(users.id, id))
-      .returning();
-    return rows[0];
-  });
+/**
+ * A password change in one statement: the new hash, every other session of
+ * the user revoked (serialised with rotations, see auth_revoke_refresh) and
+ * the audit row. Returns the sessions revoked.
+ */
+export async function changePassword(
+  db: Database,
+  input: { userId: number; passwordHash: string; at: Date; keepSessionId: string; event: AuthEventInput },
+): Promise<string[]> {
+  const scope = { userId: input.userId, keepSessionId: input.keepSessionId, at: input.at };
+  const rows = await rawRows(
+    db,
+    sql`WITH u AS (
+          UPDATE users SET password_hash = ${input.passwordHash}, updated_at = ${input.at}::timestamptz
+          WHERE id = ${input.userId}::bigint RETURNING id
+        ), ${revokeCte(scope)}, ev AS (
+          ${eventInsert(input.event, {
+            detail: sql`jsonb_build_object('sessions_revoked', (SELECT count(DISTINCT session_id) FROM revoked))`,
+            from: sql`FROM u`,
+          })}
+        )
+        SELECT session_id, was_live FROM revoked`,
+  );
+  return toRevoked(rows).sessions;
 }

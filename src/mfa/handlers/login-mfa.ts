@@ -12,7 +12,7 @@
  */
 import type { Context } from "hono";
 import { AMR_PASSWORD_OTP } from "../../auth/amr";
-import { audit } from "../../auth/audit";
+import { audit, auditRecord, logAudit } from "../../auth/audit";
 import { clientInfo } from "../../auth/client-info";
 import { assertSameOrigin } from "../../auth/csrf";
 import { respondWithSession } from "../../auth/issue-session";
@@ -21,7 +21,7 @@ import { hashToken, isOpaqueToken } from "../../auth/opaque-tokens";
 import { enforceRateLimits } from "../../auth/rate-limit";
 import { startSession } from "../../auth/sessions";
 import { reserveChallengeAttempt, useChallenge } from "../../db/repositories/mfa";
-import { findUserById, recordLoginFailure, recordLoginSuccess } from "../../db/repositories/users";
+import { findUserById, recordLoginFailure } from "../../db/repositories/users";
 import { GatewayError, validationError } from "../../errors";
 import { readJsonObject } from "../../http/body";
 import { ipRateKey } from "../../http/client-ip";
@@ -79,12 +79,14 @@ export async function loginMfaHandler(c: Context<AppEnv>): Promise<Response> {
   if (!(await useChallenge(db, challenge.id, new Date(nowMs)))) throw invalidToken();
 
   if (lock.failures > 0) await deps.lockouts.reset(user.email);
-  const updated = (await recordLoginSuccess(db, user.id, new Date(nowMs))) ?? user;
-  const session = await startSession(db, config, user.id, nowMs, client, AMR_PASSWORD_OTP);
-  audit(c, "login_succeeded", { userId: user.id, detail: { transport: challenge.transport, mfa: presented.kind } });
+  // One write: the user row, the session's first token (amr pwd+otp) and the audit row.
+  const record = auditRecord(c, "login_succeeded", { userId: user.id, detail: { transport: challenge.transport, mfa: presented.kind } });
+  const started = await startSession(db, config, { userId: user.id, nowMs, client, amr: AMR_PASSWORD_OTP, event: record });
+  if (!started) throw invalidToken();
+  logAudit(c, record);
   if (presented.kind === "recovery") {
     audit(c, "recovery_code_used", { userId: user.id });
     notify(c, async () => ({ kind: "recovery_code_used", to: user.email, fullName: user.fullName }));
   }
-  return respondWithSession(c, updated, session, challenge.transport);
+  return respondWithSession(c, started.user, started.session, challenge.transport);
 }
