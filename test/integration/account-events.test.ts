@@ -96,10 +96,13 @@ describe("MFA account events and mails through the Queue", { timeout: 60_000 }, 
     expect(await eventsOf(id, "mfa.disabled")).toHaveLength(1);
   });
 
-  it("a password reset that verifies the email sends user.email_verified with password.reset", async () => {
+  it("user.created carries the email; a password reset that verifies it sends user.email_verified", async () => {
     const email = uniqueEmail("ev-reset-verify");
     expect((await register(gw, email)).status).toBe(202);
     const id = await userId(gw, email);
+    await gw.settle();
+    // user.created carries the address the app needs for its own record (README "Account events").
+    expect((await eventsOf(id, "user.created"))[0]?.data).toEqual({ user_id: id, email, email_verified: false });
     expect((await postJson(gw, "/auth/password/forgot", { email })).status).toBe(202);
     await gw.settle();
     const [mail] = await mailsOf(email, "password_reset");

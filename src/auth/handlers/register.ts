@@ -62,7 +62,7 @@ export async function registerHandler(c: Context<AppEnv>): Promise<Response> {
   });
   if (created && user) {
     logAudit(c, record, user.id);
-    deps.events.emit("user.created", { user_id: String(user.id), email_verified: false });
+    deps.events.emit("user.created", { user_id: String(user.id), email: user.email, email_verified: false });
     notify(c, async () => ({ kind: "email_verification", to: user.email, fullName: user.fullName, token: verification }));
   } else {
     logAudit(c, { ...record, type: "register_existing" }, user?.id ?? null);
