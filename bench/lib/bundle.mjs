@@ -37,12 +37,26 @@ function contributors(metafile) {
     .map(([input, { bytesInOutput }]) => ({ input, kib: Number((bytesInOutput / KiB).toFixed(1)) }))
     .sort((a, b) => b.kib - a.kib)
     .slice(0, 5);
-  const groups = [...byGroup]
+  const all = [...byGroup]
     .map(([group, bytes]) => ({ group, kib: Number((bytes / KiB).toFixed(1)) }))
-    .sort((a, b) => b.kib - a.kib)
-    .slice(0, 10);
-  return { groups, biggestFiles };
+    .sort((a, b) => b.kib - a.kib);
+  const features = Object.entries(FEATURE_PACKAGES).map(([feature, match]) => {
+    const parts = all.filter((g) => match.test(g.group));
+    return { feature, kib: Number(parts.reduce((sum, g) => sum + g.kib, 0).toFixed(1)), packages: parts.map((g) => g.group) };
+  });
+  return { groups: all.slice(0, 10), biggestFiles, features };
 }
+
+/**
+ * The libraries added for a feature (with what they pull in), so the bench
+ * reports what each choice costs the bundle: the bytes that would not be in it
+ * without that feature's dependency.
+ */
+const FEATURE_PACKAGES = {
+  "schemas + OpenAPI (valibot, hono-openapi)": /^(valibot|@valibot\/|hono-openapi|@hono\/standard-validator|@standard-community\/|@standard-schema\/)/,
+  "passkeys (@simplewebauthn/server)": /^(@simplewebauthn\/|@peculiar\/|@levischuck\/|@hexagon\/|reflect-metadata|asn1js|pvtsutils|pvutils|tslib)/,
+  "TOTP (otpauth, uqr)": /^(otpauth|uqr)$/,
+};
 
 /**
  * `wrangler deploy --dry-run --outdir` for `configPath`: sizes of the files a

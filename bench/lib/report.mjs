@@ -118,6 +118,9 @@ export function tables(results) {
     rows.push(["gateway bundle, gzip", `${fmt(b.gzipKiB, 1)} KiB`, `${fmt(b.shareOfFreePlan * 100, 1)}% of the free plan's 3 MiB; paid: 10 MiB`]);
     const top = b.contributors?.groups?.slice(0, 4).map((g) => `${g.group} ${fmt(g.kib, 0)}`).join(", ");
     if (top) rows.push(["largest parts (raw KiB)", "", top]);
+    for (const f of b.contributors?.features ?? []) {
+      rows.push([`dependency: ${f.feature}`, `${fmt(f.kib, 1)} KiB raw`, `${fmt((f.kib / b.rawKiB) * 100, 1)}% of the bundle; ${f.packages.length} package(s)`]);
+    }
   }
   if (results.bareBundle && !results.bareBundle.error) rows.push(["bare Hono proxy (B) bundle, gzip", `${fmt(results.bareBundle.gzipKiB, 1)} KiB`, "for scale"]);
   if (st.profile && !st.profile.error) rows.push(["startup CPU (wrangler check startup)", `${fmt(st.profile.activeMs, 1)} ms`, "limit 1000 ms"]);
