@@ -240,8 +240,11 @@ describe("DELETE /auth/mfa/totp", () => {
       expect((await del(u.access, { password: GOOD_PASSWORD, code })).status).toBe(422);
     }
     expect(await status(u.access)).toMatchObject({ totp: true, recovery_codes_left: 10 });
-    // A recovery code works too, case and dashes aside.
+    // A recovery code works too, case and dashes aside, and its use is mailed like every other.
     const rc = (u.recoveryCodes[3] as string).toUpperCase().replaceAll("-", "");
     expect((await del(u.access, { password: GOOD_PASSWORD, code: rc })).status).toBe(204);
+    await gw.settle();
+    expect(mail.messages.filter((m) => m.to === u.email && m.kind === "recovery_code_used")).toHaveLength(1);
+    expect(mail.messages.filter((m) => m.to === u.email && m.kind === "mfa_disabled")).toHaveLength(1);
   });
 });

@@ -59,5 +59,10 @@ export async function disableTotpHandler(c: Context<AppEnv>): Promise<Response> 
   audit(c, "mfa_disabled", { userId: user.id, detail: { by: presented.kind } });
   deps.events.emit("mfa.disabled", { user_id: String(user.id), factor: "totp", by: "user" });
   notify(c, async () => ({ kind: "mfa_disabled", to: user.email, fullName: user.fullName }));
+  if (presented.kind === "recovery") {
+    // Every use of a recovery code is announced (API.md), also the one that turns TOTP off.
+    audit(c, "recovery_code_used", { userId: user.id, detail: { at: "disable" } });
+    notify(c, async () => ({ kind: "recovery_code_used", to: user.email, fullName: user.fullName }));
+  }
   return c.body(null, 204, { "cache-control": "no-store" });
 }
