@@ -91,7 +91,6 @@ export default defineConfig({
     coverage: {
       provider: "istanbul",
       include: ["src/**/*.ts", "src/**/*.tsx"],
-      exclude: ["src/**/common-passwords*.ts"],
       reporter: ["text-summary", "json-summary", "html"],
       thresholds: { lines: 90 },
     },

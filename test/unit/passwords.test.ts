@@ -14,6 +14,7 @@ import {
   normalizePassword,
   pepperId,
 } from "../../src/auth/passwords";
+import COMMON_PASSWORDS_FILE from "../../src/auth/passwords/common-passwords.txt";
 import { GatewayError } from "../../src/errors";
 
 const PEPPER = "2b7e151628aed2a6abf7158809cf4f3c762e7160f38b4da56a784d9045190cfe";
@@ -162,6 +163,51 @@ describe("common password list", () => {
     expect(isCommonPassword("PASSWORD")).toBe(true);
     expect(isCommonPassword("zqxjvkwpmtrbnly")).toBe(false);
     expect(commonPasswords()).toBe(list); // built once
+  });
+});
+
+describe("common-passwords.txt is the list the policy uses", () => {
+  // The data file itself, imported here through the same Text-module rule (wrangler.toml) as in policy.ts.
+  const lines = COMMON_PASSWORDS_FILE.split("\n");
+  const entries = lines.slice(0, -1);
+  const inFile = new Set(entries);
+
+  it("is one lower-cased, NFKC-normalised entry a line, no blanks, no duplicates", () => {
+    expect(lines.at(-1)).toBe(""); // ends with one newline
+    expect(entries.length).toBeGreaterThanOrEqual(10_000);
+    expect(entries.slice(0, 2)).toEqual(["123456", "password"]); // most common first
+    for (const entry of entries) {
+      expect(entry).not.toBe("");
+      expect(entry).not.toMatch(/[\r\u0000]/);
+      expect(entry).toBe(entry.normalize("NFKC").toLowerCase());
+    }
+    expect(inFile.size).toBe(entries.length);
+  });
+
+  it("every entry of the file, and nothing else, is on the policy's list", () => {
+    const list = commonPasswords();
+    expect(list.size).toBe(entries.length);
+    for (const entry of entries) expect(list.has(entry)).toBe(true);
+  });
+
+  it("refuses entries found only in the file, which pass every other rule", () => {
+    // A late, rare entry: capitalised it is 10 code points with lower, upper and digit.
+    expect(inFile.has("boy1cool23")).toBe(true);
+    expect(policy("Boy1cool23").detail).toMatch(/common password/);
+    expect(inFile.has("boy1cool23!")).toBe(false);
+    accepts("Boy1cool23!");
+    // Every entry that, capitalised, satisfies the length and class rules is refused
+    // only because it is in the file; the same spelling plus "!" is not in it and passes.
+    let checked = 0;
+    for (const entry of entries) {
+      const candidate = entry.charAt(0).toUpperCase() + entry.slice(1);
+      const length = [...candidate].length;
+      if (length < 8 || length > 255 || !/[a-z]/.test(candidate) || !/[0-9]/.test(candidate) || !/^[A-Z]/.test(candidate)) continue;
+      expect(policy(candidate).detail, entry).toMatch(/common password/);
+      if (!inFile.has(`${entry}!`)) accepts(`${candidate}!`);
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(1000);
   });
 });
 
