@@ -59,7 +59,7 @@ export interface Config {
   publicPaths: PathMatcher;
   /** MFA_PATHS: protected paths that need a session whose `amr` holds "mfa". */
   mfaPaths: PathMatcher;
-  /** MFA_ISSUER: the issuer name authenticator apps show [the host of PUBLIC_URL]. */
+  /** MFA_ISSUER: the issuer name authenticator apps show [the host name of PUBLIC_URL, no port]. */
   mfaIssuer: string;
   /**
    * MFA_ENCRYPTION_KEY (encrypts TOTP secrets) and MFA_PREVIOUS_ENCRYPTION_KEYS
@@ -236,7 +236,7 @@ export function parseConfig(env: RawEnv): Config {
     authMode: r.oneOf<AuthMode>("AUTH_MODE", ["required", "optional"], "required"),
     publicPaths,
     mfaPaths,
-    mfaIssuer: r.str("MFA_ISSUER") ?? publicUrl?.host ?? "",
+    mfaIssuer: r.str("MFA_ISSUER") ?? publicUrl?.hostname ?? "",
     mfaEncryptionKey: mfaKeyRaw ?? `development-mfa-key:${jwtSecret}`,
     mfaPreviousEncryptionKeys,
     allowedOrigins: origins,

@@ -92,6 +92,9 @@ describe("parseConfig", () => {
     const c = parseConfig(BASE);
     expect(c.mfaPaths("/admin")).toBe(false);
     expect(c.mfaIssuer).toBe("auth.example.com");
+    // The default issuer is the host name without a port: an issuer (and the otpauth label's
+    // "issuer:account" prefix) must not hold a colon, which authenticator apps read as the separator.
+    expect(parseConfig({ ...BASE, ENVIRONMENT: "development", PUBLIC_URL: "http://127.0.0.1:8787" }).mfaIssuer).toBe("127.0.0.1");
     expect(c.mfaEncryptionKey).toBe(BASE.MFA_ENCRYPTION_KEY);
     const set = parseConfig({ ...BASE, MFA_PATHS: "/admin/**, /billing/*", MFA_ISSUER: "TDAH Assistant", MFA_PREVIOUS_ENCRYPTION_KEYS: HEX });
     expect(set.mfaPaths("/admin/users/1")).toBe(true);
