@@ -44,36 +44,34 @@ export function requestOptions(json: RequestOptionsJSON): PublicKeyCredentialReq
   } as PublicKeyCredentialRequestOptions;
 }
 
-export function registrationJSON(cred: PublicKeyCredential): RegistrationResponseJSON {
-  const r = cred.response as AuthenticatorAttestationResponse;
-  const transports = typeof r.getTransports === "function" ? r.getTransports() : undefined;
+/** The fields every credential's JSON carries around its `response`. */
+function credentialJSON<R>(cred: PublicKeyCredential, response: R) {
   return {
     id: cred.id,
     rawId: bufferToBase64url(cred.rawId),
-    type: "public-key",
-    response: {
-      clientDataJSON: bufferToBase64url(r.clientDataJSON),
-      attestationObject: bufferToBase64url(r.attestationObject),
-      ...(transports ? { transports } : {}),
-    },
+    type: "public-key" as const,
+    response,
     clientExtensionResults: cred.getClientExtensionResults() as Record<string, unknown>,
     ...(cred.authenticatorAttachment ? { authenticatorAttachment: cred.authenticatorAttachment } : {}),
   };
 }
 
+export function registrationJSON(cred: PublicKeyCredential): RegistrationResponseJSON {
+  const r = cred.response as AuthenticatorAttestationResponse;
+  const transports = typeof r.getTransports === "function" ? r.getTransports() : undefined;
+  return credentialJSON(cred, {
+    clientDataJSON: bufferToBase64url(r.clientDataJSON),
+    attestationObject: bufferToBase64url(r.attestationObject),
+    ...(transports ? { transports } : {}),
+  });
+}
+
 export function authenticationJSON(cred: PublicKeyCredential): AuthenticationResponseJSON {
   const r = cred.response as AuthenticatorAssertionResponse;
-  return {
-    id: cred.id,
-    rawId: bufferToBase64url(cred.rawId),
-    type: "public-key",
-    response: {
-      clientDataJSON: bufferToBase64url(r.clientDataJSON),
-      authenticatorData: bufferToBase64url(r.authenticatorData),
-      signature: bufferToBase64url(r.signature),
-      ...(r.userHandle ? { userHandle: bufferToBase64url(r.userHandle) } : {}),
-    },
-    clientExtensionResults: cred.getClientExtensionResults() as Record<string, unknown>,
-    ...(cred.authenticatorAttachment ? { authenticatorAttachment: cred.authenticatorAttachment } : {}),
-  };
+  return credentialJSON(cred, {
+    clientDataJSON: bufferToBase64url(r.clientDataJSON),
+    authenticatorData: bufferToBase64url(r.authenticatorData),
+    signature: bufferToBase64url(r.signature),
+    ...(r.userHandle ? { userHandle: bufferToBase64url(r.userHandle) } : {}),
+  });
 }

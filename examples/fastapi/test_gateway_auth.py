@@ -253,7 +253,9 @@ class AuthenticateTest(unittest.TestCase):
         self.assertFalse(cache.first_use("j9", NOW + 60, NOW))
 
 
-class DependencyTest(unittest.TestCase):
+class ConfiguredTest(unittest.TestCase):
+    """Runs with gateway_auth configured from SETTINGS (reset afterwards); no tests of its own."""
+
     def setUp(self) -> None:
         gateway_auth.configure(SETTINGS)
 
@@ -263,6 +265,8 @@ class DependencyTest(unittest.TestCase):
     def run_dep(self, dep: Any, conn: HTTPConnection) -> Any:
         return asyncio.run(dep(conn))
 
+
+class DependencyTest(ConfiguredTest):
     def test_current_user_refuses_a_missing_header_with_401(self) -> None:
         with self.assertRaises(HTTPException) as ctx:
             self.run_dep(gateway_auth.current_user, connection([]))
@@ -291,16 +295,7 @@ class DependencyTest(unittest.TestCase):
             GatewaySettings.from_env({})
 
 
-class RequireRolesTest(unittest.TestCase):
-    def setUp(self) -> None:
-        gateway_auth.configure(SETTINGS)
-
-    def tearDown(self) -> None:
-        gateway_auth.configure(None)
-
-    def run_dep(self, dep: Any, conn: HTTPConnection) -> Any:
-        return asyncio.run(dep(conn))
-
+class RequireRolesTest(ConfiguredTest):
     def token(self, roles: List[str]) -> str:
         return sign(claims(iat=None, nbf=None, exp=None, roles=roles) | _now_claims())
 
@@ -337,14 +332,8 @@ class RequireRolesTest(unittest.TestCase):
                 gateway_auth.require_roles(*roles)
 
 
-class AmrTest(unittest.TestCase):
+class AmrTest(ConfiguredTest):
     """``amr`` on the user, the ``x-auth-amr`` cross-check and ``require_mfa``."""
-
-    def setUp(self) -> None:
-        gateway_auth.configure(SETTINGS)
-
-    def tearDown(self) -> None:
-        gateway_auth.configure(None)
 
     def user_for(self, **overrides: Any) -> Any:
         token = sign(claims(iat=None, nbf=None, exp=None) | _now_claims() | overrides)

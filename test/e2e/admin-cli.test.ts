@@ -7,11 +7,11 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { ensureDatabase, migrate, withDatabase } from "../../scripts/lib/migrate.mjs";
 import { freePort } from "../../scripts/lib/ports.mjs";
 import { startEmbeddedPostgres } from "../../scripts/lib/postgres.mjs";
+import { sql } from "./helpers/sql";
 
 const exec = promisify(execFile);
 const adminUrl = inject("e2eAdminDatabaseUrl");
@@ -31,16 +31,6 @@ async function cli(args: string[], env: Record<string, string | undefined>): Pro
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };
     return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
-
-async function sql<T>(url: string, text: string, params: unknown[] = []): Promise<T[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query(text, params)).rows as T[];
-  } finally {
-    await client.end();
   }
 }
 

@@ -3,22 +3,14 @@
 // code step (a wrong code is a typed invalid_code; a TOTP code and a recovery
 // code each sign in, and FastAPI sees the session's amr).
 import { createHmac } from "node:crypto";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import type { AuthClient } from "../../client/src";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { ipAllocator, strongPassword, uniqueEmail } from "./helpers/client";
-import { clientTestFiles } from "./helpers/client-build";
-import { startFrontServer, type FrontServer } from "./helpers/front-server";
-import { startStack, type Stack } from "./helpers/stack";
+import { startClientStack, type ClientStack } from "./helpers/client-stack";
 
-const CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-sync"];
-
-let stack: Stack;
-let front: FrontServer | undefined;
-let browser: Browser | undefined;
+let client: ClientStack | undefined;
 let page: Page;
-let cleanupBuild: (() => void) | undefined;
-let site: string;
 const email = uniqueEmail("clientmfa");
 // Each test signs in from an address of its own: the login limit (5 per 15 min an IP) counts every step.
 const ip = ipAllocator();
@@ -59,36 +51,16 @@ function inPage<T, A>(fn: (a: A) => Promise<T>, arg: A): Promise<T> {
 }
 
 beforeAll(async () => {
-  const built = clientTestFiles("window.auth = authLib.createAuthClient();");
-  cleanupBuild = built.cleanup;
-  const files = built.files;
-  stack = await startStack({
+  client = await startClientStack({
     adminDatabaseUrl: inject("e2eAdminDatabaseUrl"),
     name: "clientmfa",
-    upstreamUrl: async (fastapiUrl) => {
-      front = await startFrontServer(fastapiUrl, files);
-      return front.url;
-    },
-    env: { PUBLIC_PATHS: "/health,/public/**" },
+    script: "window.auth = authLib.createAuthClient();",
+    ip: ip(23),
   });
-  site = stack.gatewayUrl;
-  browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
-  const context = await browser.newContext();
-  await context.setExtraHTTPHeaders({ "cf-connecting-ip": ip(23) });
-  page = await context.newPage();
-  await page.goto(`${site}/public/client-test.html`);
-  await page.waitForFunction(() => document.title === "client ready");
+  page = await client.openPage();
 });
 
-afterAll(async () => {
-  await browser?.close().catch(() => {});
-  try {
-    await stack?.stop();
-  } finally {
-    await front?.close();
-    cleanupBuild?.();
-  }
-});
+afterAll(() => client?.close());
 
 describe("the browser client's MFA step, against the real endpoints", () => {
   let recoveryCodes: string[] = [];

@@ -4,22 +4,18 @@
 // /auth/refresh reaches the gateway (counted from Chromium's own network
 // events and from the gateway's log), none is token_reused, every request
 // succeeds. Once with Web Locks, once with the BroadcastChannel fallback.
-import { chromium, type Browser, type BrowserContext, type Page, type Request as PwRequest } from "playwright-core";
+import type { BrowserContext, Page, Request as PwRequest } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { ipAllocator, strongPassword, uniqueEmail } from "./helpers/client";
-import { clientTestFiles } from "./helpers/client-build";
-import { startFrontServer, type FrontServer } from "./helpers/front-server";
-import { startStack, type Stack } from "./helpers/stack";
+import { startClientStack, type ClientStack } from "./helpers/client-stack";
+import type { Stack } from "./helpers/stack";
 
 const TTL_SECONDS = 3;
-const CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-sync"];
 
+let client: ClientStack | undefined;
 let stack: Stack;
-let front: FrontServer | undefined;
-let browser: Browser | undefined;
 let context: BrowserContext;
 let tabs: Page[] = [];
-let cleanupBuild: (() => void) | undefined;
 const refreshes: { status: number | undefined; body: string }[] = [];
 const traffic: string[] = [];
 const email = uniqueEmail("client");
@@ -29,21 +25,14 @@ const refreshLines = () => stack.gateway.log.lines.filter((l) => l.includes('"ev
 const reuseLines = () => stack.gateway.log.lines.filter((l) => l.includes("refresh_reuse_detected")).length;
 
 beforeAll(async () => {
-  const built = clientTestFiles("window.authLib = authLib;");
-  cleanupBuild = built.cleanup;
-  const files = built.files;
-  stack = await startStack({
+  client = await startClientStack({
     adminDatabaseUrl: inject("e2eAdminDatabaseUrl"),
     name: "client",
-    upstreamUrl: async (fastapiUrl) => {
-      front = await startFrontServer(fastapiUrl, files);
-      return front.url;
-    },
-    env: { PUBLIC_PATHS: "/health,/public/**", ACCESS_TOKEN_TTL: String(TTL_SECONDS) },
+    script: "window.authLib = authLib;",
+    ip: ipAllocator()(11),
+    env: { ACCESS_TOKEN_TTL: String(TTL_SECONDS) },
   });
-  browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
-  context = await browser.newContext();
-  await context.setExtraHTTPHeaders({ "cf-connecting-ip": ipAllocator()(11) });
+  ({ stack, context } = client);
   context.on("response", (res) => {
     const line = `${res.request().method()} ${new URL(res.url()).pathname} ${res.status()}`;
     traffic.push(line);
@@ -56,23 +45,10 @@ beforeAll(async () => {
   context.on("requestfailed", (req: PwRequest) => {
     if (new URL(req.url()).pathname === "/auth/refresh") refreshes.push({ status: undefined, body: "failed" });
   });
-  for (let i = 0; i < 2; i++) {
-    const tab = await context.newPage();
-    await tab.goto(`${stack.gatewayUrl}/public/client-test.html`);
-    await tab.waitForFunction(() => document.title === "client ready");
-    tabs.push(tab);
-  }
+  for (let i = 0; i < 2; i++) tabs.push(await client.openPage());
 });
 
-afterAll(async () => {
-  await browser?.close().catch(() => {});
-  try {
-    await stack?.stop();
-  } finally {
-    await front?.close();
-    cleanupBuild?.();
-  }
-});
+afterAll(() => client?.close());
 
 /** In one tab: a client with the given coordination, then `n` concurrent client.fetch calls. */
 function burst(tab: Page, coordination: "auto" | "broadcast", n: number): Promise<{ mode: string; results: { status: number; email?: string }[] }> {

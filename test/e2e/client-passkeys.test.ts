@@ -4,22 +4,14 @@
 // through a virtual authenticator, listed and removed; FastAPI sees the
 // passkey session's amr. The page is served through the gateway on localhost
 // (WebAuthn refuses IP addresses as relying-party ids).
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import type { AuthClient } from "../../client/src";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { ipAllocator, strongPassword, uniqueEmail } from "./helpers/client";
-import { clientTestFiles } from "./helpers/client-build";
-import { startFrontServer, type FrontServer } from "./helpers/front-server";
-import { startStack, type Stack } from "./helpers/stack";
+import { startClientStack, type ClientStack } from "./helpers/client-stack";
 
-const CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-sync"];
-
-let stack: Stack;
-let front: FrontServer | undefined;
-let browser: Browser | undefined;
+let client: ClientStack | undefined;
 let page: Page;
-let cleanupBuild: (() => void) | undefined;
-let site: string;
 const email = uniqueEmail("clientpk");
 const password = strongPassword();
 
@@ -32,42 +24,24 @@ function inPage<T, A>(fn: (a: A) => Promise<T>, arg: A): Promise<T> {
 }
 
 beforeAll(async () => {
-  const built = clientTestFiles("window.auth = authLib.createAuthClient();");
-  cleanupBuild = built.cleanup;
-  const files = built.files;
-  stack = await startStack({
+  const started = await startClientStack({
     adminDatabaseUrl: inject("e2eAdminDatabaseUrl"),
     name: "clientpk",
+    script: "window.auth = authLib.createAuthClient();",
+    ip: ipAllocator()(23),
     publicHost: "localhost",
-    upstreamUrl: async (fastapiUrl) => {
-      front = await startFrontServer(fastapiUrl, files);
-      return front.url;
-    },
-    env: { PUBLIC_PATHS: "/health,/public/**" },
   });
-  site = `http://localhost:${stack.gatewayPort}`;
-  browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
-  const context = await browser.newContext();
-  await context.setExtraHTTPHeaders({ "cf-connecting-ip": ipAllocator()(23) });
-  page = await context.newPage();
-  const cdp = await context.newCDPSession(page);
-  await cdp.send("WebAuthn.enable");
-  await cdp.send("WebAuthn.addVirtualAuthenticator", {
-    options: { protocol: "ctap2", transport: "internal", hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
+  client = started;
+  page = await started.openPage(async (blank) => {
+    const cdp = await started.context.newCDPSession(blank);
+    await cdp.send("WebAuthn.enable");
+    await cdp.send("WebAuthn.addVirtualAuthenticator", {
+      options: { protocol: "ctap2", transport: "internal", hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
+    });
   });
-  await page.goto(`${site}/public/client-test.html`);
-  await page.waitForFunction(() => document.title === "client ready");
 });
 
-afterAll(async () => {
-  await browser?.close().catch(() => {});
-  try {
-    await stack?.stop();
-  } finally {
-    await front?.close();
-    cleanupBuild?.();
-  }
-});
+afterAll(() => client?.close());
 
 describe("the browser client's passkeys, against the real endpoints", () => {
   it("registers a passkey, signs in with it, lists and removes it", async () => {

@@ -4,25 +4,16 @@ import { execFile } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import pg from "pg";
 import { describe, expect, inject, it } from "vitest";
 import { ensureDatabase, migrate, withDatabase } from "../../scripts/lib/migrate.mjs";
+import { GATEWAY_TABLES } from "../helpers/schema";
+import { sql } from "./helpers/sql";
 
 const run = promisify(execFile);
 const MIGRATION_FILES = readdirSync(fileURLToPath(new URL("../../migrations", import.meta.url)))
   .filter((f) => f.endsWith(".sql"))
   .sort();
 const admin = inject("e2eAdminDatabaseUrl");
-
-async function sql<T>(url: string, text: string, params: unknown[] = []): Promise<T[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query(text, params)).rows as T[];
-  } finally {
-    await client.end();
-  }
-}
 
 async function columns(url: string): Promise<string[]> {
   const rows = await sql<{ column_name: string }>(
@@ -58,17 +49,7 @@ describe("migrations", () => {
     expect(second.stdout).toContain("database is up to date");
     expect(await columns(url)).toEqual(EXPECTED);
     const tables = await sql<{ table_name: string }>(url, "SELECT table_name FROM information_schema.tables WHERE table_schema='public' ORDER BY 1");
-    expect(tables.map((t) => t.table_name)).toEqual([
-      "auth_events",
-      "auth_tokens",
-      "email_changes",
-      "gateway_migrations",
-      "mfa_challenges",
-      "passkeys",
-      "user_recovery_codes",
-      "user_totp",
-      "users",
-    ]);
+    expect(tables.map((t) => t.table_name)).toEqual(GATEWAY_TABLES);
   });
 
   it("extend a legacy FastAPI users table without losing its rows", async () => {

@@ -3,8 +3,9 @@ import { SignJWT, decodeJwt } from "jose";
 import { keyIdFor } from "../../src/auth/access-tokens";
 import { newJti } from "../../src/auth/jti";
 import { query } from "./database";
-import type { TestGateway } from "./gateway";
+import { testGateway, type TestGateway } from "./gateway";
 import { loginBearer, newUser, type BearerSession } from "./http";
+import { mailbox, type Mailbox } from "./mailbox";
 
 export interface TestAdmin extends BearerSession {
   email: string;
@@ -27,6 +28,38 @@ export async function newAdmin(gw: TestGateway, roles = ["user", "admin"], tag =
   await setRoles(gw, u.email, roles);
   const s = await loginBearer(gw, u.email);
   return { ...s, email: u.email, id: await userId(gw, u.email) };
+}
+
+export interface AdminTestbed {
+  gw: TestGateway;
+  /** Every mail the gateway sent. */
+  mail: Mailbox;
+  admin: TestAdmin;
+}
+
+/**
+ * The admin API tests' gateway (admin MFA not required, lockout after 3 failed logins, mail
+ * recorded) and a first admin on it.
+ *
+ * @example
+ * const { gw, mail, admin } = await adminTestbed();
+ * await adminGet(gw, "/auth/admin/users", admin.access);
+ */
+export async function adminTestbed(): Promise<AdminTestbed> {
+  const mail = mailbox();
+  const gw = await testGateway({ ADMIN_REQUIRE_MFA: "false", LOCKOUT_THRESHOLD: "3" }, { mailer: mail });
+  return { gw, mail, admin: await newAdmin(gw) };
+}
+
+/** A problem+json answer's body (`errors` on validation_failed). */
+export interface Problem {
+  code: string;
+  errors?: Array<{ field: string }>;
+}
+
+/** The stable `code` of a problem+json answer. */
+export async function problemCode(res: Response): Promise<string> {
+  return (await res.json<Problem>()).code;
 }
 
 /** Re-signs `token`'s claims with `changes` (e.g. an `amr`), as the gateway would sign them. */

@@ -1,24 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { adminGet, adminSend, newAdmin, userId } from "../helpers/admin";
+import { adminGet, adminSend, adminTestbed, newAdmin, problemCode, userId } from "../helpers/admin";
 import { query } from "../helpers/database";
-import { testGateway } from "../helpers/gateway";
 import { GOOD_PASSWORD, bearer, loginBearer, newUser, postJson } from "../helpers/http";
-import { mailbox } from "../helpers/mailbox";
 import { waitForDeliveries } from "../helpers/delivery";
 
 type Json = Record<string, unknown>;
-interface Problem {
-  code: string;
-  errors?: Array<{ field: string }>;
-}
-
-const mail = mailbox();
-const gw = await testGateway({ ADMIN_REQUIRE_MFA: "false", LOCKOUT_THRESHOLD: "3" }, { mailer: mail });
-const admin = await newAdmin(gw);
-
-async function code(res: Response): Promise<string> {
-  return (await res.json<Problem>()).code;
-}
+const { gw, mail, admin } = await adminTestbed();
 
 async function target(tag = "target") {
   const u = await newUser(gw, tag);
@@ -49,7 +36,7 @@ describe("PATCH /auth/admin/users/{id}", () => {
     expect(user.mfa).toEqual({ totp: false, passkeys: 0 });
     const stale = await gw.fetch("/auth/me", { headers: bearer(t.access) });
     expect(stale.status).toBe(401);
-    expect(await code(stale)).toBe("token_revoked");
+    expect(await problemCode(stale)).toBe("token_revoked");
     // Refreshed in the same second as the change: issued after it, so accepted.
     const refreshed = await postJson(gw, "/auth/refresh", { refresh_token: t.refresh });
     expect(refreshed.status).toBe(200);
@@ -67,16 +54,16 @@ describe("PATCH /auth/admin/users/{id}", () => {
     const res = await patch(t.id, { account_status: "disabled" });
     expect(res.status).toBe(200);
     expect((await res.json<{ user: Json }>()).user.account_status).toBe("disabled");
-    expect(await code(await gw.fetch("/auth/me", { headers: bearer(t.access) }))).toBe("token_revoked");
+    expect(await problemCode(await gw.fetch("/auth/me", { headers: bearer(t.access) }))).toBe("token_revoked");
     const refresh = await postJson(gw, "/auth/refresh", { refresh_token: t.refresh });
-    expect(await code(refresh)).toBe("account_disabled");
+    expect(await problemCode(refresh)).toBe("account_disabled");
     const live = await query(gw.databaseUrl, "SELECT 1 FROM auth_tokens WHERE user_id = $1 AND token_type = 'refresh' AND NOT is_revoked", [t.id]);
     expect(live).toHaveLength(0);
     const login = await postJson(gw, "/auth/login", { email: t.email, password: GOOD_PASSWORD, transport: "bearer" });
-    expect(await code(login)).toBe("account_disabled");
+    expect(await problemCode(login)).toBe("account_disabled");
     expect((await patch(t.id, { account_status: "active" })).status).toBe(200);
     // Enabling gives back the right to log in, not the revoked sessions.
-    expect(await code(await postJson(gw, "/auth/refresh", { refresh_token: t.refresh }))).toBe("invalid_token");
+    expect(await problemCode(await postJson(gw, "/auth/refresh", { refresh_token: t.refresh }))).toBe("invalid_token");
     await loginBearer(gw, t.email);
     const types = (await events(`user_id=${t.id}&type=admin_user_updated`)).map((e) => e.detail);
     expect(types).toEqual([
@@ -111,7 +98,7 @@ describe("PATCH /auth/admin/users/{id}", () => {
     for (const body of [{ roles: ["user"] }, { roles: [] }, { account_status: "disabled" }, { roles: ["user", "admin"], account_status: "disabled" }]) {
       const res = await patch(a.id, body, a.access);
       expect(res.status, JSON.stringify(body)).toBe(409);
-      expect(await code(res)).toBe("conflict");
+      expect(await problemCode(res)).toBe("conflict");
     }
     expect(await row(a.id)).toEqual(before);
     expect((await adminGet(gw, "/auth/admin/users?limit=1", a.access)).status).toBe(200);
@@ -145,7 +132,7 @@ describe("PATCH /auth/admin/users/{id}", () => {
     for (const body of bad) {
       const res = await patch(t.id, body);
       expect(res.status, JSON.stringify(body)).toBe(422);
-      expect(await code(res)).toBe("validation_failed");
+      expect(await problemCode(res)).toBe("validation_failed");
     }
     expect((await patch(t.id, { roles: Array.from({ length: 16 }, (_, i) => `r${i}`) })).status).toBe(200);
     expect((await patch(t.id, { roles: ["user"] })).status).toBe(200);
@@ -181,7 +168,7 @@ describe("actions on an account", () => {
     const res = await adminSend(gw, "POST", `/auth/admin/users/${t.id}/logout`, admin.access);
     expect(res.status).toBe(204);
     for (const token of [t.access, second.access]) {
-      expect(await code(await gw.fetch("/auth/me", { headers: bearer(token) }))).toBe("token_revoked");
+      expect(await problemCode(await gw.fetch("/auth/me", { headers: bearer(token) }))).toBe("token_revoked");
     }
     expect((await postJson(gw, "/auth/refresh", { refresh_token: second.refresh })).status).toBe(401);
     const [event] = await events(`user_id=${t.id}&type=admin_sessions_revoked`);
@@ -195,7 +182,7 @@ describe("actions on an account", () => {
     for (let i = 0; i < 3; i++) await postJson(gw, "/auth/login", { email: t.email, password: "Wrong-Horse-42", transport: "bearer" });
     await gw.settle();
     const locked = await postJson(gw, "/auth/login", { email: t.email, password: GOOD_PASSWORD, transport: "bearer" });
-    expect(await code(locked)).toBe("account_locked");
+    expect(await problemCode(locked)).toBe("account_locked");
     const shown = await (await adminGet(gw, `/auth/admin/users/${t.id}`, admin.access)).json<{ user: Json }>();
     expect(shown.user.failed_login_attempts).toBe(3);
     expect(shown.user.locked_until).not.toBeNull();

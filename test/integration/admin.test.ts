@@ -1,23 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { adminGet, adminSend, mintLike, newAdmin, setRoles, userId } from "../helpers/admin";
+import { adminGet, adminSend, adminTestbed, mintLike, newAdmin, problemCode, setRoles, userId, type Problem } from "../helpers/admin";
 import { query } from "../helpers/database";
 import { testGateway } from "../helpers/gateway";
 import { GOOD_PASSWORD, ORIGIN, bearer, cookiesOf, loginBearer, newUser, nextIp, postJson } from "../helpers/http";
-import { mailbox } from "../helpers/mailbox";
 
 type Json = Record<string, unknown>;
-interface Problem {
-  code: string;
-  errors?: Array<{ field: string }>;
-}
-
-const mail = mailbox();
-const gw = await testGateway({ ADMIN_REQUIRE_MFA: "false", LOCKOUT_THRESHOLD: "3" }, { mailer: mail });
-const admin = await newAdmin(gw);
-
-async function code(res: Response): Promise<string> {
-  return (await res.json<Problem>()).code;
-}
+const { gw, admin } = await adminTestbed();
 
 async function eventsOf(userIdValue: string): Promise<Json[]> {
   await gw.settle();
@@ -31,9 +19,9 @@ describe("who may call the admin API", () => {
     const user = await newUser(gw, "plain");
     const res = await adminGet(gw, "/auth/admin/users", user.access);
     expect(res.status).toBe(403);
-    expect(await code(res)).toBe("forbidden");
+    expect(await problemCode(res)).toBe("forbidden");
     const patch = await adminSend(gw, "PATCH", `/auth/admin/users/${admin.id}`, user.access, { roles: ["user"] });
-    expect(await code(patch)).toBe("forbidden");
+    expect(await problemCode(patch)).toBe("forbidden");
   });
 
   it("needs an MFA session unless ADMIN_REQUIRE_MFA=false (missing amr = no MFA)", async () => {
@@ -41,15 +29,15 @@ describe("who may call the admin API", () => {
     const a = await newAdmin(strict);
     const noAmr = await adminGet(strict, "/auth/admin/users", a.access);
     expect(noAmr.status).toBe(403);
-    expect(await code(noAmr)).toBe("mfa_required");
+    expect(await problemCode(noAmr)).toBe("mfa_required");
     const pwdOnly = await adminGet(strict, "/auth/admin/users", await mintLike(strict, a.access, { amr: ["pwd"] }));
-    expect(await code(pwdOnly)).toBe("mfa_required");
+    expect(await problemCode(pwdOnly)).toBe("mfa_required");
     const mfa = await adminGet(strict, "/auth/admin/users", await mintLike(strict, a.access, { amr: ["pwd", "otp", "mfa"] }));
     expect(mfa.status).toBe(200);
     // A user without the admin role is forbidden whatever its amr.
     const u = await newUser(strict, "mfa-user");
     const res = await adminGet(strict, "/auth/admin/users", await mintLike(strict, u.access, { amr: ["hwk", "mfa"] }));
-    expect(await code(res)).toBe("forbidden");
+    expect(await problemCode(res)).toBe("forbidden");
   });
 
   it("applies CSRF to cookie-authenticated changes, and nothing changes on a refusal", async () => {
@@ -68,7 +56,7 @@ describe("who may call the admin API", () => {
     for (const headers of refused) {
       const res = await send(headers);
       expect(res.status).toBe(403);
-      expect(await code(res)).toBe("csrf_failed");
+      expect(await problemCode(res)).toBe("csrf_failed");
     }
     const rows = await query<{ roles: string[] }>(gw.databaseUrl, "SELECT roles FROM users WHERE id = $1", [id]);
     expect(rows[0]?.roles).toEqual(["user"]);
@@ -160,7 +148,7 @@ describe("GET /auth/admin/users", () => {
     for (const qs of bad) {
       const res = await adminGet(gw, `/auth/admin/users?${qs}`, admin.access);
       expect(res.status, qs).toBe(422);
-      expect(await code(res)).toBe("validation_failed");
+      expect(await problemCode(res)).toBe("validation_failed");
     }
     expect((await adminGet(gw, "/auth/admin/users?limit=1", admin.access)).status).toBe(200);
     expect((await adminGet(gw, "/auth/admin/users?limit=100", admin.access)).status).toBe(200);
@@ -198,7 +186,7 @@ describe("GET /auth/admin/users/{id}", () => {
   it("answers 404 for an unknown id and 422 for a malformed one", async () => {
     const missing = await adminGet(gw, "/auth/admin/users/999999999999", admin.access);
     expect(missing.status).toBe(404);
-    expect(await code(missing)).toBe("not_found");
+    expect(await problemCode(missing)).toBe("not_found");
     for (const id of ["abc", "0", "-1", "1e3", "01", "99999999999999999999"]) {
       const res = await adminGet(gw, `/auth/admin/users/${id}`, admin.access);
       expect(res.status, id).toBe(422);

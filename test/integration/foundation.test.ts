@@ -3,6 +3,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { query } from "../helpers/database";
 import { testGateway } from "../helpers/gateway";
+import { GATEWAY_TABLES } from "../helpers/schema";
 
 describe("foundation", () => {
   it("answers /auth/health with database and KV checks", async () => {
@@ -64,17 +65,7 @@ describe("foundation", () => {
       gw.databaseUrl,
       "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name",
     );
-    expect(tables.map((t) => t.table_name)).toEqual([
-      "auth_events",
-      "auth_tokens",
-      "email_changes",
-      "gateway_migrations",
-      "mfa_challenges",
-      "passkeys",
-      "user_recovery_codes",
-      "user_totp",
-      "users",
-    ]);
+    expect(tables.map((t) => t.table_name)).toEqual(GATEWAY_TABLES);
   });
 });
 

@@ -3,30 +3,11 @@ import { cursorCodec } from "../../src/admin/cursor";
 import { parseUserPatch } from "../../src/admin/patch-body";
 import { likePattern } from "../../src/admin/queries";
 import { jtiIssuedMs, newJti } from "../../src/auth/jti";
-import { ConfigError, parseConfig } from "../../src/config";
+import { parseConfig } from "../../src/config";
 import { parseRoleRules } from "../../src/proxy/role-rules";
+import { CONFIG_HEX, configProblems, productionEnv } from "../helpers/config-env";
 
-const HEX = "7f1c0a9e3b5d48e2a6c4f0b19d2e7a3c5b8f1d0e4a7c2b9f6e3d1a0c8b5f2e7d";
-const BASE = {
-  ENVIRONMENT: "production",
-  PUBLIC_URL: "https://auth.example.com",
-  DATABASE_URL: "postgres://u:p@db.example.com/app",
-  JWT_SECRET: HEX,
-  PASSWORD_PEPPER: HEX.split("").reverse().join(""),
-  UPSTREAM_SECRET: HEX.replace(/7/g, "8"),
-  UPSTREAM_URL: "https://app.internal.example.com",
-  MFA_ENCRYPTION_KEY: HEX.replace(/a/g, "b"),
-};
-
-function problems(env: Record<string, string>): string[] {
-  try {
-    parseConfig(env);
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-  return [];
-}
+const BASE = productionEnv();
 
 describe("ROLE_RULES", () => {
   it("first matching rule wins; its roles are alternatives", () => {
@@ -48,7 +29,7 @@ describe("ROLE_RULES", () => {
   });
 
   it("names every bad rule in the configuration error", () => {
-    const found = problems({ ...BASE, ROLE_RULES: "/api/admin/**=admin;api/x=admin;/api/y;/api/z=Admin;/api/w=;/api/v=a||b" });
+    const found = configProblems({ ...BASE, ROLE_RULES: "/api/admin/**=admin;api/x=admin;/api/y;/api/z=Admin;/api/w=;/api/v=a||b" });
     expect(found).toHaveLength(5);
     expect(found[0]).toContain('rule 2 ("api/x=admin") has a bad glob');
     expect(found[1]).toContain('rule 3 ("/api/y") must look like <glob>=<role>|<role>');
@@ -62,8 +43,8 @@ describe("ROLE_RULES", () => {
     expect(c.adminRequireMfa).toBe(true);
     expect(c.rateLimits.admin).toEqual({ limit: 300, windowSeconds: 60 });
     expect(parseConfig({ ...BASE, ADMIN_REQUIRE_MFA: "false" }).adminRequireMfa).toBe(false);
-    expect(problems({ ...BASE, ADMIN_REQUIRE_MFA: "maybe" })).toEqual(["ADMIN_REQUIRE_MFA must be true or false"]);
-    expect(problems({ ...BASE, RATE_LIMIT_ADMIN: "lots" })[0]).toContain("RATE_LIMIT_ADMIN");
+    expect(configProblems({ ...BASE, ADMIN_REQUIRE_MFA: "maybe" })).toEqual(["ADMIN_REQUIRE_MFA must be true or false"]);
+    expect(configProblems({ ...BASE, RATE_LIMIT_ADMIN: "lots" })[0]).toContain("RATE_LIMIT_ADMIN");
   });
 });
 
@@ -83,7 +64,7 @@ describe("UUIDv7 jti", () => {
 });
 
 describe("page cursors", () => {
-  const codec = cursorCodec(HEX);
+  const codec = cursorCodec(CONFIG_HEX);
   it("round-trips within one list and filter", async () => {
     const c = await codec.encode("users", "q=ada", 42);
     expect(await codec.decode("users", "q=ada", c)).toBe(42);
@@ -97,7 +78,7 @@ describe("page cursors", () => {
     }
     await expect(codec.decode("users", "q=bob", c)).rejects.toMatchObject({ code: "validation_failed" });
     await expect(codec.decode("events", "q=ada", c)).rejects.toMatchObject({ code: "validation_failed" });
-    await expect(cursorCodec(HEX.replace(/7/g, "9")).decode("users", "q=ada", c)).rejects.toMatchObject({ code: "validation_failed" });
+    await expect(cursorCodec(CONFIG_HEX.replace(/7/g, "9")).decode("users", "q=ada", c)).rejects.toMatchObject({ code: "validation_failed" });
   });
 });
 

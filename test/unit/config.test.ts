@@ -1,27 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError, getConfig, parseConfig, parsePolicy } from "../../src/config";
+import { CONFIG_HEX, configProblems, productionEnv } from "../helpers/config-env";
 
-const HEX = "7f1c0a9e3b5d48e2a6c4f0b19d2e7a3c5b8f1d0e4a7c2b9f6e3d1a0c8b5f2e7d";
-const BASE = {
-  ENVIRONMENT: "production",
-  PUBLIC_URL: "https://auth.example.com",
-  DATABASE_URL: "postgres://u:p@db.example.com/app",
-  JWT_SECRET: HEX,
-  PASSWORD_PEPPER: HEX.split("").reverse().join(""),
-  UPSTREAM_SECRET: HEX.replace(/7/g, "8"),
-  UPSTREAM_URL: "https://app.internal.example.com",
-  MFA_ENCRYPTION_KEY: HEX.replace(/a/g, "b"),
-};
-
-function problems(env: Record<string, string>): string[] {
-  try {
-    parseConfig(env);
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-  return [];
-}
+const BASE = productionEnv();
 
 describe("parseConfig", () => {
   it("applies API.md's defaults", () => {
@@ -53,7 +34,7 @@ describe("parseConfig", () => {
   });
 
   it("names every problem in one error", () => {
-    const found = problems({
+    const found = configProblems({
       ENVIRONMENT: "production",
       PUBLIC_URL: "http://auth.example.com",
       JWT_SECRET: "short",
@@ -82,10 +63,10 @@ describe("parseConfig", () => {
 
   it("refuses weak secrets and a low bcrypt cost in production only", () => {
     const weak = { ...BASE, JWT_SECRET: "a".repeat(64), BCRYPT_COST: "10" };
-    expect(problems(weak)).toEqual(
+    expect(configProblems(weak)).toEqual(
       expect.arrayContaining([expect.stringContaining("JWT_SECRET is too weak"), expect.stringContaining("BCRYPT_COST")]),
     );
-    expect(problems({ ...weak, ENVIRONMENT: "development" })).toEqual([]);
+    expect(configProblems({ ...weak, ENVIRONMENT: "development" })).toEqual([]);
   });
 
   it("reads the MFA settings: MFA_PATHS globs, MFA_ISSUER, encryption keys (strong and required in production)", () => {
@@ -96,17 +77,17 @@ describe("parseConfig", () => {
     // "issuer:account" prefix) must not hold a colon, which authenticator apps read as the separator.
     expect(parseConfig({ ...BASE, ENVIRONMENT: "development", PUBLIC_URL: "http://127.0.0.1:8787" }).mfaIssuer).toBe("127.0.0.1");
     expect(c.mfaEncryptionKey).toBe(BASE.MFA_ENCRYPTION_KEY);
-    const set = parseConfig({ ...BASE, MFA_PATHS: "/admin/**, /billing/*", MFA_ISSUER: "TDAH Assistant", MFA_PREVIOUS_ENCRYPTION_KEYS: HEX });
+    const set = parseConfig({ ...BASE, MFA_PATHS: "/admin/**, /billing/*", MFA_ISSUER: "TDAH Assistant", MFA_PREVIOUS_ENCRYPTION_KEYS: CONFIG_HEX });
     expect(set.mfaPaths("/admin/users/1")).toBe(true);
     expect(set.mfaPaths("/billing/x")).toBe(true);
     expect(set.mfaPaths("/billing/x/y")).toBe(false);
     expect(set.mfaIssuer).toBe("TDAH Assistant");
-    expect(set.mfaPreviousEncryptionKeys).toEqual([HEX]);
+    expect(set.mfaPreviousEncryptionKeys).toEqual([CONFIG_HEX]);
     const { MFA_ENCRYPTION_KEY: _key, ...without } = BASE;
-    expect(problems(without)).toEqual(["MFA_ENCRYPTION_KEY is required"]);
-    expect(problems({ ...BASE, MFA_ENCRYPTION_KEY: "b".repeat(64) })).toEqual([expect.stringContaining("MFA_ENCRYPTION_KEY is too weak")]);
-    expect(problems({ ...BASE, MFA_ENCRYPTION_KEY: "short" })).toEqual([expect.stringContaining("MFA_ENCRYPTION_KEY must be at least 32 bytes")]);
-    expect(problems({ ...BASE, MFA_PATHS: "admin" })).toEqual([expect.stringContaining("MFA_PATHS")]);
+    expect(configProblems(without)).toEqual(["MFA_ENCRYPTION_KEY is required"]);
+    expect(configProblems({ ...BASE, MFA_ENCRYPTION_KEY: "b".repeat(64) })).toEqual([expect.stringContaining("MFA_ENCRYPTION_KEY is too weak")]);
+    expect(configProblems({ ...BASE, MFA_ENCRYPTION_KEY: "short" })).toEqual([expect.stringContaining("MFA_ENCRYPTION_KEY must be at least 32 bytes")]);
+    expect(configProblems({ ...BASE, MFA_PATHS: "admin" })).toEqual([expect.stringContaining("MFA_PATHS")]);
     // Development may leave it unset: a key is derived from JWT_SECRET.
     const dev = parseConfig({ ...without, ENVIRONMENT: "development" });
     expect(dev.mfaEncryptionKey).not.toBe("");
@@ -127,7 +108,7 @@ describe("parseConfig", () => {
       PUBLIC_PATHS: "/health,/webhooks/twilio/**,/static/*.css",
       FORWARD_AUTHORIZATION: "true",
       RATE_LIMIT_API: "600/1m",
-      JWT_PREVIOUS_SECRETS: `${HEX.replace(/a/g, "b")},${HEX.replace(/c/g, "d")}`,
+      JWT_PREVIOUS_SECRETS: `${CONFIG_HEX.replace(/a/g, "b")},${CONFIG_HEX.replace(/c/g, "d")}`,
     });
     expect([...c.allowedOrigins]).toEqual(["https://app.example.com", "https://admin.example.com"]);
     expect(c.publicPaths("/webhooks/twilio/sms/inbound")).toBe(true);

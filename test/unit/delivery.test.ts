@@ -16,16 +16,9 @@ import { DEAD_LETTER_QUEUE, DELIVERY_QUEUE, retryDelaySeconds } from "../../src/
 import { hmacKey, standardSignature, utf8, webhookHeaders } from "../../src/delivery/signature";
 import { renderMail } from "../../src/mail";
 import type { Mailer, MailMessage } from "../../src/mail/types";
+import { developmentEnv } from "../helpers/config-env";
 
-const RAW = {
-  ENVIRONMENT: "development",
-  PUBLIC_URL: "https://gateway.test",
-  DATABASE_URL: "postgres://u:p@127.0.0.1/app",
-  JWT_SECRET: "7f1c0a9e3b5d48e2a6c4f0b19d2e7a3c5b8f1d0e4a7c2b9f6e3d1a0c8b5f2e7d",
-  PASSWORD_PEPPER: "2b7e151628aed2a6abf7158809cf4f3c762e7160f38b4da56a784d9045190cfe",
-  UPSTREAM_SECRET: "a3f5c7e9b1d3f5a7c9e1b3d5f7a9c1e3b5d7f9a1c3e5b7d9f1a3c5e7b9d1f3a5",
-  UPSTREAM_URL: "http://127.0.0.1:9",
-};
+const RAW = developmentEnv();
 const EVENTS_SECRET = "c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00";
 
 afterEach(() => vi.restoreAllMocks());

@@ -11,19 +11,12 @@ import { actionLink, createMailer, MailDeliveryError, renderMail, sendSafely } f
 import { RESEND_ENDPOINT, resendTransport } from "../../src/mail/resend-transport";
 import type { MailKind, MailMessage, Mailer } from "../../src/mail/types";
 import { webhookTransport } from "../../src/mail/webhook-transport";
+import { developmentEnv } from "../helpers/config-env";
 import { recordedFor } from "../helpers/upstream";
 
 const UPSTREAM = (env as unknown as { UPSTREAM_URL: string }).UPSTREAM_URL;
 const SECRET = "5c1e8f2a9b7d3e6f0a4c8b2d6e1f9a3c7b5d0e8f2a6c4b9d1e7f3a5c0b8d2e6f";
-const RAW = {
-  ENVIRONMENT: "development",
-  PUBLIC_URL: "https://gateway.test",
-  DATABASE_URL: "postgres://u:p@127.0.0.1/app",
-  JWT_SECRET: "7f1c0a9e3b5d48e2a6c4f0b19d2e7a3c5b8f1d0e4a7c2b9f6e3d1a0c8b5f2e7d",
-  PASSWORD_PEPPER: "2b7e151628aed2a6abf7158809cf4f3c762e7160f38b4da56a784d9045190cfe",
-  UPSTREAM_SECRET: "a3f5c7e9b1d3f5a7c9e1b3d5f7a9c1e3b5d7f9a1c3e5b7d9f1a3c5e7b9d1f3a5",
-  UPSTREAM_URL: UPSTREAM,
-};
+const RAW = developmentEnv({ UPSTREAM_URL: UPSTREAM });
 const HOSTILE = `<script>alert("x")</script> & 'Zoë'`;
 const LINK = "https://gateway.test/auth/password/reset?token=abc";
 

@@ -1,32 +1,15 @@
 // JWT_ALGORITHM / JWT_PRIVATE_KEY / JWT_PREVIOUS_PUBLIC_KEYS validation: every
 // malformed key is a named problem, and no problem ever holds a key's value.
 import { describe, expect, it } from "vitest";
-import { ConfigError, parseConfig } from "../../src/config";
+import { parseConfig } from "../../src/config";
 import { jwkThumbprint } from "../../src/auth/signing-keys";
+import { configProblems, productionEnv } from "../helpers/config-env";
 import { testGateway } from "../helpers/gateway";
 import { newKeyPair, signingVars } from "../helpers/keys";
 
-const HEX = "7f1c0a9e3b5d48e2a6c4f0b19d2e7a3c5b8f1d0e4a7c2b9f6e3d1a0c8b5f2e7d";
-const BASE = {
-  ENVIRONMENT: "production",
-  PUBLIC_URL: "https://auth.example.com",
-  DATABASE_URL: "postgres://u:p@db.example.com/app",
-  JWT_SECRET: HEX,
-  PASSWORD_PEPPER: HEX.split("").reverse().join(""),
-  UPSTREAM_SECRET: HEX.replace(/7/g, "8"),
-  UPSTREAM_URL: "https://app.internal.example.com",
-  MFA_ENCRYPTION_KEY: HEX.replace(/a/g, "b"),
-};
-
-function problems(env: Record<string, string>): string[] {
-  try {
-    parseConfig({ ...BASE, ...env });
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-  return [];
-}
+const BASE = productionEnv();
+/** The problems of the production env with `env` on top. */
+const problems = (env: Record<string, string>): string[] => configProblems(productionEnv(env));
 
 const ed = await newKeyPair("EdDSA");
 const ec = await newKeyPair("ES256");
