@@ -1,8 +1,8 @@
 // A recording HTTP upstream for tests and benchmarks: it answers every request
 // with a JSON echo of what it received and remembers it, so tests can assert
 // what reached (or never reached) the app behind the gateway.
-//   GET  /__recorded  -> the recorded requests (and clears nothing)
-//   POST /__reset     -> forgets them
+//   GET  /__recorded  -> the recorded requests (nothing clears them: test files share one upstream
+//                        and run at once, so each asserts on a marker of its own in the URL)
 //   /__slow?ms=N      -> answers after N ms;  /__reset-conn -> destroys the socket
 //   /__redirect       -> 302 to /elsewhere;   /__cookie -> sets cookies
 //   /__cors           -> reflects Origin in its own access-control-* headers (an app that widens CORS)
@@ -15,11 +15,6 @@ export async function startRecordingUpstream({ port = 0 } = {}) {
     if (url.pathname === "/__recorded") {
       res.writeHead(200, { "content-type": "application/json" });
       res.end(JSON.stringify(recorded));
-      return;
-    }
-    if (url.pathname === "/__reset" && req.method === "POST") {
-      recorded.length = 0;
-      res.writeHead(204).end();
       return;
     }
     const chunks = [];

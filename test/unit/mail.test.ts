@@ -127,10 +127,14 @@ describe("renderMail", () => {
 });
 
 describe("webhook transport", () => {
-  const HOOK = `${UPSTREAM}/mail-hook`;
+  // A path of its own per test: the recording upstream is shared with other test files running at
+  // the same time, so nothing here may clear its records (another file's would go with them).
+  let marker = "";
+  let HOOK = "";
 
-  beforeEach(async () => {
-    await fetch(`${UPSTREAM}/__reset`, { method: "POST" });
+  beforeEach(() => {
+    marker = `/mail-hook-${crypto.randomUUID()}`;
+    HOOK = `${UPSTREAM}${marker}`;
   });
 
   it("POSTs the API.md body, signed with HMAC-SHA256 over the raw bytes", async () => {
@@ -138,7 +142,7 @@ describe("webhook transport", () => {
     const message = renderMail("password_reset", { to: "zoë@example.com", link: LINK, fullName: "Zoë «Ω»" });
     await mailer.send(message);
 
-    const [hit, ...more] = await recordedFor("/mail-hook");
+    const [hit, ...more] = await recordedFor(marker);
     expect(more).toHaveLength(0);
     expect(hit?.method).toBe("POST");
     expect(hit?.headers["content-type"]).toBe("application/json");
@@ -166,7 +170,7 @@ describe("webhook transport", () => {
     const mailer = webhookTransport({ url: HOOK, secret: SECRET });
     await mailer.send(renderMail("account_exists", { to: "a@example.com" }));
     await mailer.send(renderMail("password_changed", { to: "b@example.com" }));
-    const hits = await recordedFor("/mail-hook");
+    const hits = await recordedFor(marker);
     expect(hits).toHaveLength(2);
     for (const hit of hits) {
       expect(JSON.parse(hit.body)).toMatchObject({ link: null });
