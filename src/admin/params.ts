@@ -1,10 +1,12 @@
 /**
  * Query strings and path ids of the admin API, validated strictly: unknown
- * or repeated parameters, a `limit` outside 1–100 and malformed ids are
- * 422 `validation_failed`, so a typo never silently widens a listing.
+ * or repeated parameters, a `limit` outside 1–100 and malformed query ids are
+ * 422 `validation_failed`, so a typo never silently widens a listing. A path
+ * id that cannot be a user's names no user: 404 `not_found` (ids are opaque
+ * strings to a client, API.md lists only 404 for them).
  */
 import type { Context } from "hono";
-import { validationError, type FieldError } from "../errors";
+import { GatewayError, validationError, type FieldError } from "../errors";
 import type { AppEnv } from "../http/types";
 
 const ID_RE = /^[1-9][0-9]{0,15}$/;
@@ -15,6 +17,14 @@ export const MAX_LIMIT = 100;
 export function parseId(raw: string | undefined, field: string): number {
   if (raw === undefined || !ID_RE.test(raw) || !Number.isSafeInteger(Number(raw))) {
     throw validationError([{ field, message: "must be a positive integer id" }]);
+  }
+  return Number(raw);
+}
+
+/** The user id of a `/users/{id}` path; 404 `not_found` when it cannot be one. */
+export function parsePathId(raw: string | undefined): number {
+  if (raw === undefined || !ID_RE.test(raw) || !Number.isSafeInteger(Number(raw))) {
+    throw new GatewayError("not_found", "No such user");
   }
   return Number(raw);
 }

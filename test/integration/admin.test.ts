@@ -183,13 +183,18 @@ describe("GET /auth/admin/users/{id}", () => {
     expect(Object.keys(body.sessions[0] as Json).sort()).toEqual(["created_at", "id", "ip_address", "last_used_at", "user_agent"]);
   });
 
-  it("answers 404 for an unknown id and 422 for a malformed one", async () => {
+  it("answers 404 not_found for an unknown id, malformed ones included (ids are opaque strings to a client)", async () => {
     const missing = await adminGet(gw, "/auth/admin/users/999999999999", admin.access);
     expect(missing.status).toBe(404);
     expect(await problemCode(missing)).toBe("not_found");
-    for (const id of ["abc", "0", "-1", "1e3", "01", "99999999999999999999"]) {
+    for (const id of ["abc", "0", "-1", "1e3", "01", "99999999999999999999", "00000000-0000-0000-0000-000000000000"]) {
       const res = await adminGet(gw, `/auth/admin/users/${id}`, admin.access);
-      expect(res.status, id).toBe(422);
+      expect(res.status, id).toBe(404);
+      expect(await problemCode(res), id).toBe("not_found");
+      for (const action of ["logout", "unlock", "password-reset"]) {
+        expect((await adminSend(gw, "POST", `/auth/admin/users/${id}/${action}`, admin.access)).status, `${action} ${id}`).toBe(404);
+      }
+      expect((await adminSend(gw, "DELETE", `/auth/admin/users/${id}/mfa`, admin.access)).status, `mfa ${id}`).toBe(404);
     }
   });
 

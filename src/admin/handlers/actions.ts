@@ -22,7 +22,7 @@ import { parseBody } from "../../http/schema";
 import type { AppEnv } from "../../http/types";
 import { recordAdminEvent } from "../audit";
 import { requireAdmin, type Admin } from "../guard";
-import { parseId } from "../params";
+import { parsePathId } from "../params";
 import { findUser, lockUser, updateUser } from "../queries";
 import { EmptyBody } from "../schemas";
 import type { Transaction } from "../../db/repositories/tokens";
@@ -32,7 +32,7 @@ const NO_STORE = { "cache-control": "no-store" };
 /** The admin, the target id, and a body that must be empty (or `{}`). */
 async function begin(c: Context<AppEnv>): Promise<{ admin: Admin; id: number }> {
   const admin = await requireAdmin(c);
-  const id = parseId(c.req.param("id"), "id");
+  const id = parsePathId(c.req.param("id"));
   parseBody(await readJsonObject(c.req.raw, { optional: true }), EmptyBody);
   return { admin, id };
 }

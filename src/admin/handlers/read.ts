@@ -10,7 +10,7 @@ import type { AppEnv } from "../../http/types";
 import { cursorCodec } from "../cursor";
 import { requireAdmin } from "../guard";
 import { adminSessionJson, adminUserJson, eventJson } from "../json";
-import { parseId, parseLimit, queryParams } from "../params";
+import { parseId, parseLimit, parsePathId, queryParams } from "../params";
 import { findUser, listEvents, listUsers, mfaStates, NO_MFA } from "../queries";
 
 const NO_STORE = { "cache-control": "no-store" };
@@ -42,7 +42,7 @@ export async function listUsersHandler(c: Context<AppEnv>): Promise<Response> {
 export async function getUserHandler(c: Context<AppEnv>): Promise<Response> {
   const deps = c.get("deps");
   await requireAdmin(c);
-  const id = parseId(c.req.param("id"), "id");
+  const id = parsePathId(c.req.param("id"));
   const db = deps.db();
   const [user, sessions, mfa] = await Promise.all([
     findUser(db, id),

@@ -19,7 +19,7 @@ import { ADMIN_ROLE } from "../../roles";
 import { recordAdminEvent } from "../audit";
 import { requireAdmin } from "../guard";
 import { adminUserJson } from "../json";
-import { parseId } from "../params";
+import { parsePathId } from "../params";
 import { parseUserPatch, type UserPatch } from "../patch-body";
 import { lockUser, mfaStates, NO_MFA, updateUser, type UserChanges } from "../queries";
 import type { UserRow } from "../../db/schema";
@@ -61,7 +61,7 @@ export async function updateUserHandler(c: Context<AppEnv>): Promise<Response> {
   const deps = c.get("deps");
   const config = deps.config;
   const admin = await requireAdmin(c);
-  const id = parseId(c.req.param("id"), "id");
+  const id = parsePathId(c.req.param("id"));
   const patch = parseUserPatch(await readJsonObject(c.req.raw));
   if (id === admin.actorId) {
     if (patch.roles && !patch.roles.includes(ADMIN_ROLE)) {
