@@ -6,14 +6,13 @@ import type { Context } from "hono";
 import { updateFullName } from "../db/repositories/account";
 import { GatewayError, validationError } from "../errors";
 import { readJsonObject } from "../http/body";
-import { parseBody } from "../http/schema";
+import { MAX_NAME_CODE_POINTS, parseBody } from "../http/schema";
 import type { AppEnv } from "../http/types";
 import { audit } from "../auth/audit";
 import { requirePrincipal } from "../auth/authenticate";
 import { userJson } from "../auth/user-json";
 import { UpdateProfileBody } from "./schemas";
 
-export const MAX_NAME_CODE_POINTS = 200;
 // eslint-disable-next-line no-control-regex
 const CONTROL_RE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/u;
 

@@ -4,12 +4,10 @@
  * and the OpenAPI document is generated from them.
  */
 import * as v from "valibot";
-import { text } from "../http/schema";
+import { nameText, text } from "../http/schema";
 
-/** At most 200 code points once normalised (checked in profile.ts); 400 UTF-16 units bound the raw string. */
-const fullName = v.nullable(
-  v.pipe(v.string("must be a string or null"), v.maxLength(400, "must be at most 200 characters")),
-);
+/** At most 200 code points as sent and again once normalised (checked in profile.ts). */
+const fullName = v.nullable(nameText("must be a string or null"));
 
 export const UpdateProfileBody = v.strictObject({ full_name: fullName });
 

@@ -3,14 +3,14 @@
  * (`parseBody`) and the OpenAPI document is generated from them.
  */
 import * as v from "valibot";
-import { oneOf, text } from "../http/schema";
+import { nameText, oneOf, text } from "../http/schema";
 
 /** Long enough for any real password; the policy (8–256 code points) is checked after NFKC. */
 const password = text(1024);
 const email = text(320);
 const opaqueToken = text(512);
 
-export const RegisterBody = v.strictObject({ email, password, full_name: v.optional(text(200)) });
+export const RegisterBody = v.strictObject({ email, password, full_name: v.optional(nameText()) });
 
 export const LoginBody = v.strictObject({ email, password, transport: v.optional(oneOf(["cookie", "bearer"])) });
 

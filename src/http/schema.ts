@@ -18,6 +18,23 @@ export type BodySchema = v.GenericSchema<Record<string, unknown>, Record<string,
 export const text = (maxLength: number) =>
   v.pipe(v.string("must be a string"), v.maxLength(maxLength, `must be at most ${maxLength} characters`));
 
+/** A person's display name (`full_name`) is at most this many code points. */
+export const MAX_NAME_CODE_POINTS = 200;
+const nameMessage = `must be at most ${MAX_NAME_CODE_POINTS} characters`;
+
+/**
+ * A display name: at most 200 code points, the unit JSON Schema's `maxLength`
+ * counts, so the document states exactly what is enforced (an emoji is one);
+ * twice as many UTF-16 units bound the raw string before it is counted.
+ */
+export const nameText = (typeMessage = "must be a string") =>
+  v.pipe(
+    v.string(typeMessage),
+    v.maxLength(2 * MAX_NAME_CODE_POINTS, nameMessage),
+    v.check((s) => [...s].length <= MAX_NAME_CODE_POINTS, nameMessage),
+    v.metadata({ maxLength: MAX_NAME_CODE_POINTS }),
+  );
+
 /** One of a fixed set of strings. */
 export const oneOf = <const T extends readonly [string, ...string[]]>(values: T) =>
   v.picklist(values, `must be one of ${values.join(", ")}`);

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { authRoutes } from "../../src/auth/routes";
 import { describedRoutes } from "../../src/openapi/describe";
 import { testGateway, type TestGateway } from "../helpers/gateway";
-import { postJson } from "../helpers/http";
+import { bearer, newUser, postJson, register, uniqueEmail } from "../helpers/http";
 
 interface Operation {
   requestBody?: { content: Record<string, { schema: Record<string, unknown> }> };
@@ -88,6 +88,22 @@ describe("the OpenAPI document", () => {
     expect((await wrongTransport.json<{ errors: unknown[] }>()).errors).toEqual([
       { field: "transport", message: "must be one of cookie, bearer" },
     ]);
+  });
+
+  it("documents full_name with the limit the endpoints enforce: 200 code points (JSON Schema's maxLength counts code points)", async () => {
+    const nameOf = (path: string, method: string) =>
+      JSON.stringify((doc.paths[path]?.[method]?.requestBody?.content["application/json"]?.schema as { properties: Record<string, unknown> }).properties.full_name);
+    expect(nameOf("/auth/me", "patch")).toContain('"maxLength":200');
+    expect(nameOf("/auth/register", "post")).toContain('"maxLength":200');
+    const astral = "\u{1F600}".repeat(200); // 200 code points, 400 UTF-16 units: within the documented limit
+    const user = await newUser(gw, "name-limit");
+    const patch = (fullName: string) =>
+      gw.fetch("/auth/me", { method: "PATCH", headers: { ...bearer(user.access), "content-type": "application/json" }, body: JSON.stringify({ full_name: fullName }) });
+    expect((await patch(astral)).status).toBe(200);
+    expect((await patch(`${astral}a`)).status).toBe(422);
+    expect((await register(gw, uniqueEmail("name-limit"), undefined, { full_name: astral })).status).toBe(202);
+    const tooLong = await register(gw, uniqueEmail("name-limit"), undefined, { full_name: `${astral}a` });
+    expect(tooLong.status).toBe(422);
   });
 
   it("describes a passkey credential as the browser's WebAuthn JSON and the members the gateway checks", () => {
