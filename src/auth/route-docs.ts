@@ -1,5 +1,5 @@
 /** What each core /auth endpoint takes and answers (API.md "Endpoints under /auth"). */
-import { AcceptedResponse, HealthResponse, JwksResponse, LinkCheckResponse, SessionResponse, SessionsResponse, UserResponse } from "../openapi/components";
+import { AcceptedResponse, HealthResponse, JwksResponse, LinkCheckResponse, OpenApiResponse, SessionResponse, SessionsResponse, UserResponse } from "../openapi/components";
 import type { RouteDoc } from "../openapi/describe";
 import {
   ForgotPasswordBody,
@@ -30,6 +30,12 @@ export const coreRouteDocs = {
     method: "get", path: "/auth/.well-known/jwks.json", summary: "Public keys that verify tokens and assertions",
     tag: "keys", auth: "none",
     success: { 200: { description: "The key set (empty under HS256), cacheable for 5 minutes", schema: JwksResponse } },
+    errors: [],
+  },
+  openapi: {
+    method: "get", path: "/auth/openapi.json", summary: "This document: OpenAPI 3.1 of every /auth endpoint",
+    tag: "keys", auth: "none",
+    success: { 200: { description: "The OpenAPI 3.1 document, cacheable for 5 minutes", schema: OpenApiResponse } },
     errors: [],
   },
   loginPage: {

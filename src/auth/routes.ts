@@ -111,7 +111,7 @@ export function authRoutes(): Hono<AppEnv> {
   r.post("/mfa/totp/confirm", describe(mfa.totpConfirm), totpConfirmHandler);
   r.delete("/mfa/totp", describe(mfa.totpDisable), disableTotpHandler);
   r.post("/mfa/recovery-codes", describe(mfa.recoveryCodes), regenerateRecoveryCodesHandler);
-  r.get("/openapi.json", openApiDocument(r, "/auth"));
+  r.get("/openapi.json", describe(docs.openapi), openApiDocument(r, "/auth"));
   r.all("*", fallbackHandler(ROUTES, "/auth"));
   return r;
 }

@@ -55,6 +55,13 @@ export const SessionsResponse = v.strictObject({
   ),
 });
 
+/** GET /auth/openapi.json: an OpenAPI 3.1 document (its parts are described by the OpenAPI specification). */
+export const OpenApiResponse = v.looseObject({
+  openapi: v.string(),
+  info: v.looseObject({ title: v.string(), version: v.string() }),
+  paths: v.record(v.string(), v.unknown()),
+});
+
 /** Public keys only: a private member (`d`) would fail this schema. */
 export const JwksResponse = v.strictObject({
   keys: v.array(
