@@ -2,13 +2,16 @@
 // `npm run admin -- grant <email> <role>`, `revoke <email> <role>`, `list <role>`.
 // Against DATABASE_URL or, when it is unset, the database of `npm run dev` in
 // this folder (running or not: see lib/dev-database.mjs). A grant or revoke
-// takes effect at the user's next login or refresh. Exit codes: 0 done (or
+// takes effect at the user's next login or refresh; its user.roles_changed event
+// is written to event_outbox in the same transaction and sent by the Worker
+// within about a minute. Exit codes: 0 done (or
 // nothing to change), 1 unknown email or a refused change, 2 usage or a bad
 // role name, 3 the database could not be reached.
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { openDevDatabase } from "./lib/dev-database.mjs";
+import { recordEvent, rolesChangedEvent } from "./lib/event-outbox.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 // The same rules as src/roles.ts and src/auth/email.ts.
@@ -78,6 +81,8 @@ async function change(client, { command, email, role }) {
         JSON.stringify({ role, roles: { from: user.roles, to: roles }, via: "cli" }),
       ],
     );
+    // user.roles_changed, as the admin API emits it: the Worker's drain sends it (lib/event-outbox.mjs).
+    await recordEvent(client, rolesChangedEvent(user.id, roles));
     await client.query("COMMIT");
     const verb = command === "grant" ? `granted ${role} to` : `revoked ${role} from`;
     return `${verb} ${describe(user)}: roles now ${roles.join(", ") || "none"}\n` +

@@ -1,7 +1,7 @@
 /** The Worker: builds the app once and exports its handlers and the Durable Object class. */
 import { createApp } from "./app";
-import { runCleanup } from "./cleanup";
 import { createQueueHandler } from "./delivery/consumer";
+import { createScheduledHandler } from "./scheduled";
 
 export { RateLimiterObject } from "./ratelimit/object";
 export { DeliveryLedger } from "./delivery/ledger-object";
@@ -12,8 +12,6 @@ const queue = createQueueHandler();
 
 export default {
   fetch: app.fetch,
-  scheduled(controller, env, ctx) {
-    ctx.waitUntil(runCleanup(env, controller.scheduledTime));
-  },
+  scheduled: createScheduledHandler(),
   queue,
 } satisfies ExportedHandler<Env>;

@@ -4,7 +4,7 @@
  * driver and bridge the gateway uses.
  */
 import { env } from "cloudflare:workers";
-import { Pool, neonConfig } from "@neondatabase/serverless";
+import { Pool, neonConfig, type PoolClient } from "@neondatabase/serverless";
 
 interface TestBindings {
   TEST_ADMIN_DATABASE_URL: string;
@@ -36,6 +36,23 @@ export async function query<T = Record<string, unknown>>(url: string, text: stri
   try {
     const res = await pool.query(text, params);
     return res.rows as T[];
+  } finally {
+    await pool.end();
+  }
+}
+
+/** Runs `work` on one connection of a short-lived pool (e.g. a transaction of several statements). */
+export async function withClient<T>(url: string, work: (client: PoolClient) => Promise<T>): Promise<T> {
+  configure();
+  const pool = new Pool({ connectionString: url, max: 1 });
+  pool.on("error", () => {});
+  try {
+    const client = await pool.connect();
+    try {
+      return await work(client);
+    } finally {
+      client.release();
+    }
   } finally {
     await pool.end();
   }

@@ -9,6 +9,7 @@ export const GATEWAY_TABLES = [
   "auth_events",
   "auth_tokens",
   "email_changes",
+  "event_outbox",
   "gateway_migrations",
   "mfa_challenges",
   "passkeys",
