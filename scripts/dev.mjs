@@ -5,7 +5,8 @@
 //   1. an embedded PostgreSQL under .data/postgres (unless DATABASE_URL is set), migrated;
 //   2. the WebSocket-to-TCP bridge the Neon driver speaks to (Neon's proxy in production);
 //   3. `wrangler dev` with local KV, Durable Object and Queue state persisted under
-//      .data/wrangler/<database identity>, so a restart keeps logouts and counters.
+//      .data/wrangler/<database identity>, so a restart keeps logouts and counters;
+//   4. every 5 s, the scheduled handler's account events outbox drain (no Cron Triggers locally).
 // Configuration: defaults < .dev.vars (missing secrets generated) < the environment.
 // DEV_DATA_DIR and DEV_VARS_FILE move the state folder and the vars file (the tests use both).
 // Prints the address once /auth/health answers, warns once if nothing answers at UPSTREAM_URL;
@@ -29,6 +30,7 @@ import {
 } from "./lib/dev-stack.mjs";
 import { configNames, ensureDevVars, writeEnvFile } from "./lib/dev-vars.mjs";
 import { ensureDatabase, migrate, withDatabase } from "./lib/migrate.mjs";
+import { startOutboxTicker } from "./lib/outbox-ticker.mjs";
 import { freePort } from "./lib/ports.mjs";
 import { startBridge } from "./lib/ws-bridge.mjs";
 
@@ -222,6 +224,14 @@ try {
       }
       claim.update({ state: "ready" });
       say(`gateway ready on ${address} (health: ${res.status} ${JSON.stringify(body.checks ?? {})})`);
+      // No Cron Triggers under wrangler dev: drain the account events outbox every 5 s (README "Account events").
+      let warned = false;
+      const onFailure = (why) => {
+        if (!warned) say(`the account events outbox drain failed (${why}); retrying every 5 s`);
+        warned = true;
+      };
+      const stopTicker = startOutboxTicker(address, { intervalMs: 5000, onFailure });
+      stops.push(async () => stopTicker());
       break;
     } catch {
       if (Date.now() > deadline) {

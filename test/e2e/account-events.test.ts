@@ -3,10 +3,13 @@
 // mail and `user.created` to the FastAPI example's webhook routes, which verify
 // the Standard Webhooks signature and keep the event; the app then shows it to
 // that user through the gateway.
+import { execFile } from "node:child_process";
+import path from "node:path";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { call, ipAllocator, registerAndLogin, strongPassword, uniqueEmail, type BearerSession } from "./helpers/client";
 import { sleep } from "./helpers/processes";
-import { startStack, type Stack } from "./helpers/stack";
+import { ROOT, startStack, type Stack } from "./helpers/stack";
 
 const ip = ipAllocator();
 let stack: Stack;
@@ -56,5 +59,26 @@ describe("account events to the FastAPI app", () => {
     // Delivered once: a little later there is still exactly one user.created.
     await sleep(1500);
     expect((await eventsOf(session)).filter((e) => e.type === "user.created")).toHaveLength(1);
+  });
+
+  it("a grant by npm run admin reaches FastAPI as user.roles_changed: the dev stack drains the outbox", async () => {
+    const email = uniqueEmail("events-cli");
+    const session = await registerAndLogin(stack.gatewayUrl, email, strongPassword(), ip(3));
+    const { stdout } = await promisify(execFile)(process.execPath, [path.join(ROOT, "scripts", "admin.mjs"), "grant", email, "support"], {
+      env: { ...process.env, DATABASE_URL: stack.databaseUrl },
+      timeout: 60_000,
+    });
+    expect(stdout).toContain(`granted support to ${email}`);
+    const rolesChanged = async () => (await eventsOf(session)).filter((e) => e.type === "user.roles_changed");
+    const deadline = Date.now() + 30_000;
+    while ((await rolesChanged()).length === 0) {
+      if (Date.now() > deadline) throw new Error(`no user.roles_changed within 30 s:\n${stack.gateway.log.tail(30)}`);
+      await sleep(250);
+    }
+    await sleep(1500);
+    const [event, ...more] = await rolesChanged();
+    expect(more).toHaveLength(0);
+    expect(event).toMatchObject({ type: "user.roles_changed", data: { user_id: session.user.id, roles: ["user", "support"] } });
+    expect(event?.id).toMatch(/^msg_[0-9a-f]{32}$/);
   });
 });

@@ -41,6 +41,13 @@ async function seed(url: string): Promise<void> {
 const rolesOf = async (url: string, email: string) =>
   (await sql<{ roles: string[] }>(url, "SELECT roles FROM users WHERE email = $1", [email]))[0]?.roles;
 
+const idOf = async (url: string, email: string) =>
+  (await sql<{ id: string }>(url, "SELECT id::text AS id FROM users WHERE email = $1", [email]))[0]?.id;
+
+/** The account events the CLI left for the Worker's drain (migrations/0007_event_outbox.sql), oldest first. */
+const outboxOf = (url: string) =>
+  sql<{ type: string; data: Record<string, unknown>; message_id: string }>(url, "SELECT type, data, message_id FROM event_outbox ORDER BY id");
+
 describe("npm run admin with DATABASE_URL", () => {
   let url: string;
   beforeAll(async () => {
@@ -63,9 +70,15 @@ describe("npm run admin with DATABASE_URL", () => {
       "SELECT event_type, actor_id, detail FROM auth_events WHERE event_type = 'admin_cli_role_granted'",
     );
     expect(event).toMatchObject({ actor_id: null, detail: { role: "admin", via: "cli" } });
+    // user.roles_changed with the admin API's payload, for the Worker to send (README "Account events").
+    const ada = await idOf(url, "ada@example.com");
+    const outbox = await outboxOf(url);
+    expect(outbox.map(({ type, data }) => ({ type, data }))).toEqual([{ type: "user.roles_changed", data: { user_id: ada, roles: ["user", "admin"] } }]);
+    expect(outbox[0]?.message_id).toMatch(/^msg_[0-9a-f]{32}$/);
     const again = await cli(["grant", "ada@example.com", "admin"], { DATABASE_URL: url });
     expect(again.code).toBe(0);
     expect(again.stdout).toContain("already has the role admin: nothing changed");
+    expect(await outboxOf(url)).toHaveLength(1);
   });
 
   it("lists and revokes", async () => {
@@ -76,6 +89,8 @@ describe("npm run admin with DATABASE_URL", () => {
     expect(out.code).toBe(0);
     expect(out.stdout).toContain("revoked admin from bob@example.com");
     expect(await rolesOf(url, "bob@example.com")).toEqual(["user"]);
+    const bob = await idOf(url, "bob@example.com");
+    expect((await outboxOf(url)).at(-1)).toMatchObject({ type: "user.roles_changed", data: { user_id: bob, roles: ["user"] } });
     const none = await cli(["list", "auditor"], { DATABASE_URL: url });
     expect(none.stdout).toContain("no user holds the role auditor");
     expect((await cli(["revoke", "bob@example.com", "admin"], { DATABASE_URL: url })).stdout).toContain("does not have the role admin");
@@ -93,12 +108,18 @@ describe("npm run admin with DATABASE_URL", () => {
     expect((await cli(["promote", "ada@example.com"], { DATABASE_URL: url })).code).toBe(2);
     expect((await cli([], { DATABASE_URL: url })).stderr).toContain("usage: npm run admin");
     expect(await rolesOf(url, "ada@example.com")).toEqual(["user", "admin"]);
+    expect(await outboxOf(url)).toHaveLength(2);
   });
 
-  it("applies concurrent grants once each", async () => {
+  it("applies concurrent grants once each, with one event each", async () => {
+    const before = (await outboxOf(url)).length;
     const outs = await Promise.all(["a1", "a2", "a3", "a1"].map((r) => cli(["grant", "bob@example.com", r], { DATABASE_URL: url })));
     expect(outs.map((o) => o.code)).toEqual([0, 0, 0, 0]);
     expect([...((await rolesOf(url, "bob@example.com")) ?? [])].sort()).toEqual(["a1", "a2", "a3", "user"]);
+    // Three changes, three events; the last holds the final roles (each event the roles its change left).
+    const events = (await outboxOf(url)).slice(before);
+    expect(events).toHaveLength(3);
+    expect([...((events.at(-1)?.data.roles as string[] | undefined) ?? [])].sort()).toEqual(["a1", "a2", "a3", "user"]);
   });
 
   it("refuses a 17th role", async () => {
@@ -106,6 +127,7 @@ describe("npm run admin with DATABASE_URL", () => {
     const out = await cli(["grant", "ada@example.com", "admin"], { DATABASE_URL: url });
     expect(out.code).toBe(1);
     expect(out.stderr).toContain("16 roles");
+    expect((await outboxOf(url)).filter((e) => e.data.roles && (e.data.roles as string[]).includes("r0"))).toHaveLength(0);
   });
 
   it("exits 3 with a clear message when the database is unreachable", async () => {
