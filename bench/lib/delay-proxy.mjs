@@ -9,16 +9,31 @@ import net from "node:net";
 export async function startDelayProxy({ target, delayMs = 0 }) {
   let delay = delayMs;
   const sockets = new Set();
+  // Each direction is a FIFO: a chunk leaves `delay` ms after it arrived and never before the one
+  // ahead of it, even when a timer fires late or the delay changes while chunks are in flight
+  // (writing a later chunk at once while an earlier one still waits would reorder the stream).
   const pipe = (from, to) => {
-    let last = 0;
+    const queue = [];
+    let timer;
+    const flush = () => {
+      timer = undefined;
+      while (queue.length > 0 && queue[0].at <= Date.now()) {
+        const { chunk } = queue.shift();
+        if (to.writable) to.write(chunk);
+      }
+      if (queue.length > 0) timer = setTimeout(flush, queue[0].at - Date.now());
+      else if (ended) to.end();
+    };
+    let ended = false;
     from.on("data", (chunk) => {
-      const at = Math.max(Date.now() + delay, last);
-      last = at;
-      const wait = at - Date.now();
-      if (wait <= 0) to.write(chunk);
-      else setTimeout(() => to.writable && to.write(chunk), wait);
+      const last = queue.at(-1)?.at ?? 0;
+      queue.push({ chunk, at: Math.max(Date.now() + delay, last) });
+      if (timer === undefined) flush();
     });
-    from.on("end", () => setTimeout(() => to.end(), Math.max(0, last - Date.now())));
+    from.on("end", () => {
+      ended = true;
+      if (timer === undefined) flush();
+    });
     from.on("error", () => to.destroy());
   };
   const server = net.createServer((client) => {

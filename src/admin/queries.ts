@@ -4,9 +4,7 @@
  * of migrations/0004_admin.sql) and of audit events (newest first), the row
  * lock a change runs under, and each user's MFA state.
  */
-import { totpFlags } from "../db/repositories/mfa";
-import { passkeyCounts } from "../db/repositories/passkeys";
-import { and, asc, desc, eq, gt, ilike, lt, or, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, gt, ilike, lt, or, sql, type SQL } from "drizzle-orm";
 import type { Database } from "../db";
 import { guardDb } from "../db/guard";
 import type { Executor, Transaction } from "../db/repositories/tokens";
@@ -24,21 +22,44 @@ export interface UserPageQuery {
   limit: number;
 }
 
-export async function listUsers(db: Database, query: UserPageQuery): Promise<UserRow[]> {
+/** A user's row with its second factors: TOTP from the row, passkeys counted alongside. */
+export interface UserWithMfa {
+  user: UserRow;
+  mfa: MfaState;
+}
+
+/** The user's passkeys, counted in the same statement as the row (no second round trip). */
+// Spelled out: in a select list drizzle renders column references unqualified, which inside the
+// subquery would bind both sides to the passkeys table.
+const passkeyCount = sql<number>`(SELECT count(*) FROM passkeys pk WHERE pk.user_id = "users"."id")`.mapWith(Number);
+
+function withMfa(r: { user: UserRow; passkeys: number }): UserWithMfa {
+  return { user: r.user, mfa: { totp: r.user.totpEnabled, passkeys: r.passkeys } };
+}
+
+/** One page of users with their MFA state, in one statement. */
+export async function listUsers(db: Database, query: UserPageQuery): Promise<UserWithMfa[]> {
   const where: SQL[] = [];
   if (query.afterId !== undefined) where.push(gt(users.id, query.afterId));
   if (query.q) {
     const pattern = likePattern(query.q);
     where.push(or(ilike(users.email, pattern), ilike(users.fullName, pattern)) as SQL);
   }
-  return guardDb(() =>
+  const rows = await guardDb(() =>
     db
-      .select()
+      .select({ user: users, passkeys: passkeyCount })
       .from(users)
       .where(and(...where))
       .orderBy(asc(users.id))
       .limit(query.limit + 1),
   );
+  return rows.map(withMfa);
+}
+
+/** One user with their MFA state, in one statement. */
+export async function findUserWithMfa(db: Executor, id: number): Promise<UserWithMfa | undefined> {
+  const rows = await guardDb(() => db.select({ user: users, passkeys: passkeyCount }).from(users).where(eq(users.id, id)).limit(1));
+  return rows[0] ? withMfa(rows[0]) : undefined;
 }
 
 export async function findUser(db: Executor, id: number): Promise<UserRow | undefined> {
@@ -89,13 +110,4 @@ export interface MfaState {
   passkeys: number;
 }
 
-export const NO_MFA: MfaState = { totp: false, passkeys: 0 };
 
-/**
- * Each user's second factors: TOTP from users.totp_enabled
- * (migrations/0003_mfa.sql), passkeys counted in their table (0006_passkeys.sql).
- */
-export async function mfaStates(db: Database, ids: readonly number[]): Promise<Map<number, MfaState>> {
-  const [totp, keys] = await Promise.all([totpFlags(db, ids), passkeyCounts(db, ids)]);
-  return new Map(ids.map((id) => [id, { totp: totp.get(id) ?? false, passkeys: keys.get(id) ?? 0 }]));
-}

@@ -21,9 +21,16 @@ export function mapRow<T extends PgTable>(table: T, raw: RawRow, prefix = ""): T
   return out as T["$inferSelect"];
 }
 
-/** Runs one raw statement; rows as the driver returns them. */
+/**
+ * Runs one raw statement; rows as the driver returns them. A result without a
+ * row list is a driver failure like any other (503), never a crash further on.
+ */
 export async function rawRows(db: Executor, statement: SQL): Promise<RawRow[]> {
-  return guardDb(async () => (await db.execute(statement)).rows as RawRow[]);
+  return guardDb(async () => {
+    const { rows } = await db.execute(statement);
+    if (!Array.isArray(rows)) throw new TypeError("the driver returned no row list");
+    return rows as RawRow[];
+  });
 }
 
 /** A driver timestamp (string or Date) as a Date. */

@@ -60,6 +60,29 @@ describe("admin and MFA", () => {
     expect(missing.status).toBe(404);
   });
 
+  it("AdminUser.mfa counts each user's passkeys, in the list and in the user's page", async () => {
+    const admin = await mfaAdmin();
+    const withKeys = await newMfaUser(gw, clock, "two-keys");
+    const id = Number(await userId(gw, withKeys.email));
+    for (const n of [1, 2]) {
+      await query(gw.databaseUrl, "INSERT INTO passkeys (user_id, credential_id, public_key, name) VALUES ($1, $2, 'pk', $3)", [
+        id,
+        `cred-${id}-${n}`,
+        `key ${n}`,
+      ]);
+    }
+    const one = await adminGet(gw, `/auth/admin/users/${id}`, admin);
+    expect((await one.json<{ user: { mfa: unknown } }>()).user.mfa).toEqual({ totp: true, passkeys: 2 });
+    const list = await adminGet(gw, `/auth/admin/users?q=${encodeURIComponent(withKeys.email)}`, admin);
+    const users = (await list.json<{ users: { id: string; mfa: unknown }[] }>()).users;
+    expect(users).toHaveLength(1);
+    expect(users[0]?.mfa).toEqual({ totp: true, passkeys: 2 });
+    // Another user's passkeys are not counted as theirs.
+    const other = await newMfaUser(gw, clock, "no-keys");
+    const otherPage = await adminGet(gw, `/auth/admin/users/${await userId(gw, other.email)}`, admin);
+    expect((await otherPage.json<{ user: { mfa: unknown } }>()).user.mfa).toEqual({ totp: true, passkeys: 0 });
+  });
+
   it("a password-only admin session is refused with 403 mfa_required", async () => {
     const a = await newMfaUser(gw, clock, "pwd-admin");
     await setRoles(gw, a.email, ["user", "admin"]);

@@ -11,7 +11,7 @@ import { cursorCodec } from "../cursor";
 import { requireAdmin } from "../guard";
 import { adminSessionJson, adminUserJson, eventJson } from "../json";
 import { parseId, parseLimit, parsePathId, queryParams } from "../params";
-import { findUser, listEvents, listUsers, mfaStates, NO_MFA } from "../queries";
+import { findUserWithMfa, listEvents, listUsers } from "../queries";
 
 const NO_STORE = { "cache-control": "no-store" };
 const MAX_QUERY = 200;
@@ -33,10 +33,9 @@ export async function listUsersHandler(c: Context<AppEnv>): Promise<Response> {
   const db = deps.db();
   const rows = await listUsers(db, { q: q || undefined, afterId, limit });
   const page = rows.slice(0, limit);
-  const mfa = await mfaStates(db, page.map((u) => u.id));
   const last = page.at(-1);
-  const next = rows.length > limit && last ? await cursors.encode("users", filter, last.id) : null;
-  return c.json({ users: page.map((u) => adminUserJson(u, mfa.get(u.id) ?? NO_MFA)), next_cursor: next }, 200, NO_STORE);
+  const next = rows.length > limit && last ? await cursors.encode("users", filter, last.user.id) : null;
+  return c.json({ users: page.map((r) => adminUserJson(r.user, r.mfa)), next_cursor: next }, 200, NO_STORE);
 }
 
 export async function getUserHandler(c: Context<AppEnv>): Promise<Response> {
@@ -44,14 +43,13 @@ export async function getUserHandler(c: Context<AppEnv>): Promise<Response> {
   await requireAdmin(c);
   const id = parsePathId(c.req.param("id"));
   const db = deps.db();
-  const [user, sessions, mfa] = await Promise.all([
-    findUser(db, id),
+  const [found, sessions] = await Promise.all([
+    findUserWithMfa(db, id),
     listLiveSessions(db, id, new Date(deps.now()), deps.config.sessionMaxAge),
-    mfaStates(db, [id]),
   ]);
-  if (!user) throw new GatewayError("not_found", "No such user");
+  if (!found) throw new GatewayError("not_found", "No such user");
   return c.json(
-    { user: adminUserJson(user, mfa.get(id) ?? NO_MFA), sessions: sessions.map(adminSessionJson) },
+    { user: adminUserJson(found.user, found.mfa), sessions: sessions.map(adminSessionJson) },
     200,
     NO_STORE,
   );

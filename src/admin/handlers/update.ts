@@ -21,7 +21,7 @@ import { requireAdmin } from "../guard";
 import { adminUserJson } from "../json";
 import { parsePathId } from "../params";
 import { parseUserPatch, type UserPatch } from "../patch-body";
-import { lockUser, mfaStates, NO_MFA, updateUser, type UserChanges } from "../queries";
+import { findUserWithMfa, lockUser, updateUser, type UserChanges } from "../queries";
 import type { UserRow } from "../../db/schema";
 
 function sameRoles(a: readonly string[], b: readonly string[]): boolean {
@@ -96,6 +96,7 @@ export async function updateUserHandler(c: Context<AppEnv>): Promise<Response> {
     }),
   );
   emitAccountEvents(c, id, changes);
-  const mfa = await mfaStates(db, [id]);
-  return c.json({ user: adminUserJson(user, mfa.get(id) ?? NO_MFA) }, 200, { "cache-control": "no-store" });
+  // TOTP is on the row the change returned; the passkeys are counted after it (one statement).
+  const passkeys = (await findUserWithMfa(db, id))?.mfa.passkeys ?? 0;
+  return c.json({ user: adminUserJson(user, { totp: user.totpEnabled, passkeys }) }, 200, { "cache-control": "no-store" });
 }

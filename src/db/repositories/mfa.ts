@@ -169,16 +169,6 @@ export async function disableTotp(db: Database, userId: number, at: Date): Promi
   );
 }
 
-/** Whether each of `ids` has TOTP on (the admin API's `mfa.totp`). */
-export async function totpFlags(db: Executor, ids: readonly number[]): Promise<Map<number, boolean>> {
-  if (ids.length === 0) return new Map();
-  return guardDb(async () => {
-    const list = sql.join(ids.map((id) => sql`${id}`), sql`, `);
-    const res = await db.execute(sql`SELECT id, totp_enabled FROM users WHERE id IN (${list})`);
-    return new Map(rows<{ id: string; totp_enabled: boolean }>(res).map((r) => [Number(r.id), r.totp_enabled === true]));
-  });
-}
-
 export async function insertChallenge(
   db: Executor,
   c: { hash: string; userId: number; transport: "cookie" | "bearer"; expiresAt: Date; at: Date },

@@ -29,19 +29,6 @@ export async function countPasskeys(db: Database, userId: number): Promise<numbe
   });
 }
 
-/** How many passkeys each of the users holds (one round trip; users without one are absent). */
-export async function passkeyCounts(db: Database, ids: readonly number[]): Promise<Map<number, number>> {
-  if (ids.length === 0) return new Map();
-  return guardDb(async () => {
-    const rows = await db
-      .select({ userId: passkeys.userId, n: count() })
-      .from(passkeys)
-      .where(inArray(passkeys.userId, [...ids]))
-      .groupBy(passkeys.userId);
-    return new Map(rows.map((r) => [Number(r.userId), Number(r.n)]));
-  });
-}
-
 /** The user's passkeys, oldest first. */
 export async function listPasskeys(db: Database, userId: number): Promise<PasskeyRow[]> {
   return guardDb(() => db.select().from(passkeys).where(eq(passkeys.userId, userId)).orderBy(asc(passkeys.createdAt), asc(passkeys.id)));
