@@ -4,7 +4,7 @@
 // this folder (running or not: see lib/dev-database.mjs). A grant or revoke
 // takes effect at the user's next login or refresh; its user.roles_changed event
 // is written to event_outbox in the same transaction and sent by the Worker
-// within about a minute. Exit codes: 0 done (or
+// within the hour (the hourly cron). Exit codes: 0 done (or
 // nothing to change), 1 unknown email or a refused change, 2 usage or a bad
 // role name, 3 the database could not be reached.
 import path from "node:path";

@@ -1,8 +1,10 @@
 /**
- * The Worker's `scheduled` handler (Cron Triggers, wrangler.toml): the hourly
- * cron runs the cleanup (src/cleanup.ts); every other one, the every-minute
- * cron and a local `/cdn-cgi/local/scheduled` call included, drains the
- * account events outbox onto the delivery Queue (src/delivery/event-outbox.ts).
+ * The Worker's `scheduled` handler (Cron Triggers, wrangler.toml): the one
+ * hourly cron runs the cleanup (src/cleanup.ts) and drains the account events
+ * outbox onto the delivery Queue (src/delivery/event-outbox.ts). Any other
+ * cron name (the `npm run dev` ticker's local `/cdn-cgi/local/scheduled`
+ * calls) drains only. Hourly, not every minute: a scale-to-zero Neon compute
+ * woken every minute would never sleep.
  */
 import { runCleanup } from "./cleanup";
 import { getConfig, type Config } from "./config";
@@ -11,8 +13,9 @@ import { databaseOptions } from "./deps";
 import { drainEventOutbox, type DrainOptions, type DrainResult } from "./delivery/event-outbox";
 import { errorKind, log } from "./log";
 
-/** Must match wrangler.toml `[triggers] crons`. */
+/** Must match wrangler.toml `[triggers] crons` (its only entry). */
 export const CLEANUP_CRON = "17 * * * *";
+/** The cron name the `npm run dev` ticker calls with (local only, not in wrangler.toml): a drain alone. */
 export const OUTBOX_CRON = "* * * * *";
 
 export interface OutboxDrainEnv {
@@ -49,6 +52,6 @@ export async function runOutboxDrain(
 export function createScheduledHandler() {
   return function scheduled(controller: ScheduledController, env: Env, ctx: ExecutionContext): void {
     if (controller.cron === CLEANUP_CRON) ctx.waitUntil(runCleanup(env, controller.scheduledTime));
-    else ctx.waitUntil(runOutboxDrain(env));
+    ctx.waitUntil(runOutboxDrain(env));
   };
 }

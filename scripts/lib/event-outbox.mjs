@@ -2,7 +2,7 @@
 // event_outbox table (migrations/0007_event_outbox.sql) in the SAME transaction
 // as the change they describe, so the event exists exactly when the change
 // does. The Worker's scheduled drain (src/delivery/event-outbox.ts) moves them
-// onto the delivery Queue within about a minute. No Node-only imports: the
+// onto the delivery Queue within the hour. No Node-only imports: the
 // workerd tests import this file too.
 
 /** The one statement that records an event; `$1` the type, `$2` the data as JSON text. */

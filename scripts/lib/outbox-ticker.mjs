@@ -1,9 +1,9 @@
 // `npm run dev`: wrangler dev runs no Cron Triggers by itself, so the dev stack
 // calls its local scheduled endpoint with the outbox cron every few seconds;
 // account events that `npm run admin` wrote to event_outbox then reach
-// EVENTS_WEBHOOK_URL within that time (in production the every-minute cron does it).
+// EVENTS_WEBHOOK_URL within that time (in production the hourly cron does it).
 
-/** The drain's cron (src/scheduled.ts OUTBOX_CRON, wrangler.toml). */
+/** The drain-only cron name (src/scheduled.ts OUTBOX_CRON; local only, not in wrangler.toml). */
 export const OUTBOX_CRON = "* * * * *";
 
 /** Starts the ticker; returns its stop function. One call at a time; a failed call is retried at the next tick. */

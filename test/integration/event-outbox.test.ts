@@ -148,12 +148,14 @@ describe("account events outbox", { timeout: 60_000 }, () => {
     expect(records.map((r) => r.headers["webhook-id"]).sort()).toEqual([...lost.sent].sort());
   });
 
-  it("the hourly cron leaves the outbox alone; without EVENTS_WEBHOOK_URL, or for a bad row, the drain deletes unsent", async () => {
+  it("the hourly cron (the only one deployed) drains after its cleanup; without EVENTS_WEBHOOK_URL, or for a bad row, the drain deletes unsent", async () => {
     const prefix = `off-${crypto.randomUUID().slice(0, 8)}`;
     await insertEvents(prefix, 1);
-    await scheduled(CLEANUP_CRON);
     expect(await outbox()).toHaveLength(1);
+    await scheduled(CLEANUP_CRON);
+    expect(await outbox()).toHaveLength(0);
 
+    await insertEvents(`${prefix}-quiet`, 1);
     const quiet = await testGateway({ EVENTS_WEBHOOK_URL: "", EVENTS_WEBHOOK_SECRET: "" }, {}, { databaseUrl: gw.databaseUrl });
     const unused = recordingQueue();
     expect(await runOutboxDrain(quiet.env, { queue: unused.queue })).toEqual({ enqueued: 0, dropped: 1 });
