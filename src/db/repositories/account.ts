@@ -4,7 +4,7 @@
  * statement or one transaction, so a concurrent request sees before or after,
  * never half.
  */
-import { and, eq, isNull, ne, sql } from "drizzle-orm";
+import { and, eq, isNull, ne, sql, type SQL } from "drizzle-orm";
 import type { Database } from "../client";
 import { guardDb } from "../guard";
 import { emailChanges, users, type UserRow } from "../schema";
@@ -119,6 +119,25 @@ export async function confirmEmailChange(db: Database, tokenHash: string, at: Da
 }
 
 /**
+ * The tables besides `users` that hold a user's rows, all deleted on erasure. One list for the
+ * erasure and the sweep after it, so a table added later cannot be left out of either.
+ */
+const PERSONAL_TABLES = ["email_changes", "user_totp", "user_recovery_codes", "mfa_challenges", "passkeys"] as const;
+
+/**
+ * CTEs deleting every personal row of the users in CTE `owner`: `t` (auth_tokens, returning the
+ * sessions ended) and one per table of PERSONAL_TABLES. Names are constants, never input.
+ */
+function deletePersonalRows(owner: "u" | "gone"): SQL {
+  const others = PERSONAL_TABLES.map(
+    (table) => `${table}_gone AS (DELETE FROM ${table} WHERE user_id IN (SELECT id FROM ${owner}) RETURNING user_id)`,
+  );
+  return sql.raw(
+    [`t AS (DELETE FROM auth_tokens WHERE user_id IN (SELECT id FROM ${owner}) RETURNING session_id)`, ...others].join(",\n      "),
+  );
+}
+
+/**
  * Erases a user in one statement: email replaced by a placeholder, name,
  * hash, roles, counters and the TOTP flag cleared, status `deleted`; every
  * token (refresh and one-time), pending email change, TOTP factor, recovery
@@ -136,22 +155,9 @@ export async function eraseUser(db: Database, id: number, at: Date): Promise<{ e
           updated_at = ${at}
         WHERE id = ${id} AND account_status <> 'deleted'
         RETURNING id
-      ), t AS (
-        DELETE FROM auth_tokens WHERE user_id IN (SELECT id FROM u) RETURNING session_id
-      ), e AS (
-        DELETE FROM email_changes WHERE user_id IN (SELECT id FROM u) RETURNING id
-      ), totp AS (
-        DELETE FROM user_totp WHERE user_id IN (SELECT id FROM u) RETURNING user_id
-      ), rc AS (
-        DELETE FROM user_recovery_codes WHERE user_id IN (SELECT id FROM u) RETURNING id
-      ), mc AS (
-        DELETE FROM mfa_challenges WHERE user_id IN (SELECT id FROM u) RETURNING id
-      ), pk AS (
-        DELETE FROM passkeys WHERE user_id IN (SELECT id FROM u) RETURNING id
-      )
+      ), ${deletePersonalRows("u")}
       SELECT (SELECT count(*) FROM u) AS erased,
-             ARRAY(SELECT DISTINCT session_id::text FROM t WHERE session_id IS NOT NULL) AS sessions,
-             (SELECT count(*) FROM e) AS changes`);
+             ARRAY(SELECT DISTINCT session_id::text FROM t WHERE session_id IS NOT NULL) AS sessions`);
     const row = res.rows[0];
     return { erased: Number(row?.erased ?? 0) > 0, sessions: row?.sessions ?? [] };
   });
@@ -167,12 +173,7 @@ export async function sweepDeletedUser(db: Database, id: number): Promise<void> 
   await guardDb(() =>
     db.execute(sql`
       WITH gone AS (SELECT id FROM users WHERE id = ${id} AND account_status = 'deleted'),
-      t AS (DELETE FROM auth_tokens WHERE user_id IN (SELECT id FROM gone) RETURNING id),
-      e AS (DELETE FROM email_changes WHERE user_id IN (SELECT id FROM gone) RETURNING id),
-      totp AS (DELETE FROM user_totp WHERE user_id IN (SELECT id FROM gone) RETURNING user_id),
-      rc AS (DELETE FROM user_recovery_codes WHERE user_id IN (SELECT id FROM gone) RETURNING id),
-      mc AS (DELETE FROM mfa_challenges WHERE user_id IN (SELECT id FROM gone) RETURNING id),
-      pk AS (DELETE FROM passkeys WHERE user_id IN (SELECT id FROM gone) RETURNING id)
+      ${deletePersonalRows("gone")}
       SELECT (SELECT count(*) FROM gone) AS swept`),
   );
 }
