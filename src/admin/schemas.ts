@@ -8,7 +8,7 @@ import { MAX_ROLES, ROLE_RE } from "../roles";
 
 const roleName = v.pipe(v.string("must match ^[a-z][a-z0-9_-]{0,31}$"), v.regex(ROLE_RE, "must match ^[a-z][a-z0-9_-]{0,31}$"));
 
-/** PATCH /auth/admin/users/{id}: any of the three, nothing else, and at least one. */
+/** PATCH /auth/admin/users/{id}: one or more of the three, nothing else. */
 export const UserPatchBody = v.pipe(
   v.strictObject({
     roles: v.optional(
