@@ -10,17 +10,6 @@
 import type { Deps } from "../deps";
 import { GatewayError } from "../errors";
 import type { LockoutState } from "../ratelimit/limiter";
-import { normalizeEmail } from "./email";
-
-/**
- * The lockout key of an email: always its normalised form, whether it comes
- * from a login body or from a stored row (a legacy `Alice@Example.com` row
- * and a login as `alice@example.com` share one lock).
- */
-export function lockoutKey(email: string): string {
-  return normalizeEmail(email);
-}
-
 export function lockedError(lockedUntil: number, nowMs: number): GatewayError {
   const retry = String(Math.max(1, Math.ceil((lockedUntil - nowMs) / 1000)));
   return new GatewayError("account_locked", "Too many failed attempts; this account is temporarily locked", {
@@ -39,7 +28,7 @@ export interface AttemptHandle {
 type LockoutDeps = Pick<Deps, "lockouts" | "now" | "defer">;
 
 /**
- * Reserves one check of a secret for `emailKey` (the normalised email), or
+ * Reserves one check of a secret for `emailKey` (an email in any form: the store normalises it), or
  * throws 429 `account_locked` when the email is locked or when enough checks
  * are already in flight. Run the hash only after this resolves.
  *

@@ -70,7 +70,8 @@ export function durableLockoutStore(
   threshold: number,
   lockSeconds: number,
 ): LockoutStore {
-  // Every caller's email, from a login body or a stored row, meets the same lock (see lockoutKey).
+  // The lock of an email is keyed by its normalised form, whoever passes it: a login body or a
+  // stored row (a legacy `Alice@Example.com` row and a login as `alice@example.com` share one lock).
   const stub = (subject: string) => ns.get(ns.idFromName(`lockout:${normalizeEmail(subject)}`));
   const policy: LockoutPolicy = {
     threshold,

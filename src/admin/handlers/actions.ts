@@ -81,7 +81,7 @@ export async function unlockUserHandler(c: Context<AppEnv>): Promise<Response> {
       detail: { failed_login_attempts: user.failedLoginAttempts },
     });
     // The Durable Object is the lock's source of truth (keyed like login's).
-    await deps.lockouts.reset(normalizeEmail(user.email));
+    await deps.lockouts.reset(user.email);
   });
   return c.body(null, 204, NO_STORE);
 }

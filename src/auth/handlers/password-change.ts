@@ -13,7 +13,7 @@ import { PasswordChangeBody } from "../schemas";
 import type { AppEnv } from "../../http/types";
 import { audit, auditRecord, logAudit } from "../audit";
 import { requirePrincipal } from "../authenticate";
-import { lockoutKey, reserveAttempt } from "../lockout";
+import { reserveAttempt } from "../lockout";
 import { revokeReliably } from "../revoke-reliably";
 import { notify } from "../notify";
 import { assertPasswordPolicy, normalizePassword } from "../passwords";
@@ -30,7 +30,7 @@ export async function passwordChangeHandler(c: Context<AppEnv>): Promise<Respons
   if (!user) throw new GatewayError("invalid_token", "The access token is invalid");
 
   const nowMs = deps.now();
-  const attempt = await reserveAttempt(deps, lockoutKey(user.email));
+  const attempt = await reserveAttempt(deps, user.email);
   let current: string | undefined;
   try {
     current = normalizePassword(fields.current_password, "current_password");

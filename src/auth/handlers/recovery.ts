@@ -20,7 +20,6 @@ import { requirePrincipal } from "../authenticate";
 import { clientInfo } from "../client-info";
 import { parseEmail } from "../email";
 import { notify } from "../notify";
-import { lockoutKey } from "../lockout";
 import { issueOneTimeToken } from "../one-time-tokens";
 import { hashToken, isOpaqueToken } from "../opaque-tokens";
 import { assertPasswordPolicy, normalizePassword } from "../passwords";
@@ -82,7 +81,7 @@ export async function resetPasswordHandler(c: Context<AppEnv>): Promise<Response
         r.revokeUserBefore(String(user.id), Math.floor(nowMs / 1000), config.accessTokenTtl),
       ]),
     ),
-    retryAfterCommit(c, () => deps.lockouts.reset(lockoutKey(user.email))),
+    retryAfterCommit(c, () => deps.lockouts.reset(user.email)),
   ]);
   deps.events.emit("password.reset", { user_id: String(user.id), sessions_revoked: done.sessions.length });
   // The reset proves the address (the link went to it): an unverified email is now verified.
